@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the project's npm dependencies and builds the native addons explicitly.
+#
+# mmap-io 1.1.7 pins -std=c++11, which fails against Node 20's headers; it builds with C++17.
+# npm 11 may (now or in a later release) skip install scripts not covered by allowScripts, so
+# after the install we check that each addon loads and rebuild it explicitly if it does not.
+# Both addons are optional: if one still cannot be built, the engine falls back (file I/O
+# instead of mmap, pure-JS CRC-32C) and says so in its log.
+set -u
+cd "$(dirname "$0")/.."
+export CXXFLAGS="${CXXFLAGS:-} -std=c++17"
+export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+
+if [ -f package-lock.json ]; then
+  npm ci --no-audit --no-fund || npm install --no-audit --no-fund || exit 1
+else
+  npm install --no-audit --no-fund || exit 1
+fi
+
+for addon in mmap-io sse4_crc32; do
+  [ -d "node_modules/$addon" ] || { echo "install: optional addon $addon was not installed; using the fallback" >&2; continue; }
+  if ! node -e "require('$addon')" >/dev/null 2>&1; then
+    echo "install: building $addon explicitly (CXXFLAGS=$CXXFLAGS)" >&2
+    (cd "node_modules/$addon" && npx --no-install node-gyp rebuild >/dev/null 2>&1) \
+      || npm rebuild "$addon" --foreground-scripts >/dev/null 2>&1 \
+      || true
+    node -e "require('$addon')" >/dev/null 2>&1 \
+      && echo "install: $addon built" >&2 \
+      || echo "install: $addon could not be built; Tributary will use its fallback" >&2
+  fi
+done
+touch node_modules/.tributary-installed

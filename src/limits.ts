@@ -1,0 +1,109 @@
+/**
+ * Every limit and default in one place, unit last in the name.
+ *
+ * Anything a client controls is bounded by one of these. Relations between them are
+ * asserted at load time (bottom of file), so an edit that breaks an invariant fails fast.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+// ---- Record batches (format/) ----------------------------------------------------------
+
+/** Largest record batch accepted anywhere (Kafka's message.max.bytes upper bound). */
+export const batchBytesMax = 64 * MiB;
+/** Largest number of records in one batch (guards decode loops and allocations). */
+export const batchRecordsMax = 1_000_000;
+/** Largest size a compressed batch may inflate to (decompression-bomb guard). */
+export const inflatedBytesMax = 256 * MiB;
+/** Largest key, value or header value inside one record. */
+export const recordFieldBytesMax = batchBytesMax;
+/** Largest number of headers on one record. */
+export const recordHeadersMax = 10_000;
+
+// ---- Topic defaults (storage/topic-config.ts) -----------------------------------------
+
+/** Kafka's default segment.bytes: 1 GiB. */
+export const segmentBytesDefault = 1 * GiB;
+/** Smallest segment.bytes accepted (Kafka: 14 bytes; we require room for one header). */
+export const segmentBytesMin = 14;
+/** Largest segment.bytes accepted: positions in the index are int32. */
+export const segmentBytesMax = 2 * GiB - 1;
+/** Kafka's default segment.ms: 7 days. */
+export const segmentMsDefault = 7 * 24 * 3600 * 1000;
+/** Kafka's default retention.ms: 7 days. -1 means unlimited. */
+export const retentionMsDefault = 7 * 24 * 3600 * 1000;
+/** Kafka's default retention.bytes: unlimited. */
+export const retentionBytesDefault = -1;
+/** Kafka's default index.interval.bytes. */
+export const indexIntervalBytesDefault = 4 * KiB;
+/** Kafka's default segment.index.bytes: preallocated size of each index file. */
+export const indexBytesDefault = 10 * MiB;
+/** Kafka's default max.message.bytes (the largest batch a topic accepts). */
+export const maxMessageBytesDefault = 1 * MiB + 12;
+/** Default flush.ms for the interval policy. */
+export const flushIntervalMsDefault = 1000;
+/** Default flush.messages for the count policy. */
+export const flushMessagesDefault = 10_000;
+/** Default delete.retention.ms: how long tombstones survive compaction. */
+export const deleteRetentionMsDefault = 24 * 3600 * 1000;
+/** Kafka's default partition count for auto-created topics. */
+export const partitionsDefault = 1;
+/** Largest partition count for one topic. */
+export const partitionsMax = 10_000;
+/** Longest topic name (Kafka: 249). */
+export const topicNameLengthMax = 249;
+
+// ---- Background work -------------------------------------------------------------------
+
+/** How often the retention cleaner looks at every log. */
+export const retentionCheckIntervalMs = 30_000;
+/** How often the recovery-point checkpoint is written. */
+export const checkpointIntervalMs = 60_000;
+/** Batches at least this large are CRC-checked on the worker pool (see docs/storage.md). */
+export const workerCrcBytesMin = 1 * MiB;
+/** Payloads at least this large are (de)compressed on the worker pool. */
+export const workerCompressBytesMin = 64 * KiB;
+/** Worker threads in the pool (at least 1). */
+export const workerThreadsMax = 2;
+
+// ---- Wire protocol and server ----------------------------------------------------------
+
+/** Largest request frame a client may send (Kafka socket.request.max.bytes: 100 MiB). */
+export const frameBytesMax = 100 * MiB;
+/** Largest number of elements in any array of a request. */
+export const arrayLengthMax = 100_000;
+/** Longest string in a request. */
+export const stringBytesMax = 32 * KiB;
+/** Requests a connection may have in flight before the server stops reading from it. */
+export const inflightRequestsMax = 64;
+/** Open client connections. */
+export const connectionsMax = 10_000;
+/** Bytes of responses queued on a connection before the server stops reading from it. */
+export const connectionOutputBytesMax = 64 * MiB;
+/** Longest long-poll wait a Fetch may ask for. */
+export const fetchMaxWaitMsMax = 30_000;
+/** Largest fetch response (sum over partitions). */
+export const fetchResponseBytesMax = 64 * MiB;
+/** Longest a produce with acks=-1 waits for durability. */
+export const produceTimeoutMsMax = 300_000;
+/** Topics created in one CreateTopics request. */
+export const createTopicsMax = 1000;
+
+// ---- Invariants, checked at load --------------------------------------------------------
+
+function check(cond: boolean, what: string): void {
+  if (!cond) throw new Error(`limits.ts invariant broken: ${what}`);
+}
+
+check(segmentBytesDefault <= segmentBytesMax, 'segmentBytesDefault <= segmentBytesMax');
+check(segmentBytesMax < 2 ** 31, 'segment positions fit an int32 index entry');
+check(maxMessageBytesDefault <= batchBytesMax, 'maxMessageBytesDefault <= batchBytesMax');
+check(batchBytesMax <= frameBytesMax, 'a batch fits in a frame');
+check(batchBytesMax <= inflatedBytesMax, 'an uncompressed batch may be as large as an inflated one');
+check(indexIntervalBytesDefault > 0, 'indexIntervalBytesDefault > 0');
+check(indexBytesDefault % 12 === 0 || indexBytesDefault % 8 === 0, 'index size is whole entries');
+check(fetchResponseBytesMax <= connectionOutputBytesMax, 'one fetch response fits the output budget');
+check(workerThreadsMax >= 1, 'at least one worker thread');
+check(partitionsDefault >= 1 && partitionsDefault <= partitionsMax, 'partitionsDefault in range');
