@@ -1,5 +1,5 @@
 # Tributary: `make test` and `make serve` work on a fresh clone (they install what is missing).
-.PHONY: install build test check typecheck lint bench clean
+.PHONY: install build test check typecheck lint bench serve clean
 
 NODE_MODULES_STAMP := node_modules/.tributary-installed
 
@@ -25,6 +25,13 @@ check: typecheck lint test
 
 bench: build
 	node dist/native-free-bench/run.js
+
+# Starts a broker on $(TRIBUTARY_HOST):$(TRIBUTARY_PORT) with data in $(TRIBUTARY_DATA_DIR).
+TRIBUTARY_HOST ?= 127.0.0.1
+TRIBUTARY_PORT ?= 9092
+TRIBUTARY_DATA_DIR ?= ./data
+serve: build
+	TRIBUTARY_HOST=$(TRIBUTARY_HOST) TRIBUTARY_PORT=$(TRIBUTARY_PORT) TRIBUTARY_DATA_DIR=$(TRIBUTARY_DATA_DIR) node dist/src/cli.js serve
 
 clean:
 	rm -rf dist

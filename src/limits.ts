@@ -55,15 +55,34 @@ export const partitionsMax = 10_000;
 /** Longest topic name (Kafka: 249). */
 export const topicNameLengthMax = 249;
 
+// ---- Storage engine (storage/) ----------------------------------------------------------
+
+/** Tributary's default flush.messages: 1, i.e. an append is acknowledged once fdatasync covers it (group commit). */
+export const flushMessagesTopicDefault = 1;
+/** "Never" for flush.messages / flush.ms (Kafka's Long.MAX_VALUE, clamped to what a JS number holds exactly). */
+export const flushNeverValue = Number.MAX_SAFE_INTEGER;
+/** Tributary's default flush.ms: never on a timer (flush.messages=1 already syncs every append). */
+export const flushMsTopicDefault = flushNeverValue;
+/** Smallest segment.index.bytes accepted: room for two time-index entries. */
+export const indexBytesMin = 24;
+/** Largest segment.index.bytes accepted (index files are mapped whole). */
+export const indexBytesMax = 1 * GiB;
+/** Largest single memory mapping: mmap-io passes the length as a C int. */
+export const mmapBytesMax = 2 * GiB - 1;
+/** Bytes read per pread when the file backend walks batch headers (reads, index rebuilds). */
+export const readChunkBytes = 64 * KiB;
+/** Bytes read per pread when the file backend CRC-scans a segment during recovery. */
+export const recoveryChunkBytes = 16 * MiB;
+
 // ---- Background work -------------------------------------------------------------------
 
 /** How often the retention cleaner looks at every log. */
 export const retentionCheckIntervalMs = 30_000;
 /** How often the recovery-point checkpoint is written. */
 export const checkpointIntervalMs = 60_000;
-/** Batches at least this large are CRC-checked on the worker pool (see docs/storage.md). */
-export const workerCrcBytesMin = 1 * MiB;
-/** Payloads at least this large are (de)compressed on the worker pool. */
+/** Batches at least this large are CRC-checked on the worker pool (see docs/storage.md; measured in docs/workers.md). */
+export const workerCrcBytesMin = 512 * KiB;
+/** Payloads at least this large are (de)compressed on the worker pool (measured in docs/workers.md). */
 export const workerCompressBytesMin = 64 * KiB;
 /** Worker threads in the pool (at least 1). */
 export const workerThreadsMax = 2;
@@ -107,3 +126,7 @@ check(indexBytesDefault % 12 === 0 || indexBytesDefault % 8 === 0, 'index size i
 check(fetchResponseBytesMax <= connectionOutputBytesMax, 'one fetch response fits the output budget');
 check(workerThreadsMax >= 1, 'at least one worker thread');
 check(partitionsDefault >= 1 && partitionsDefault <= partitionsMax, 'partitionsDefault in range');
+check(mmapBytesMax >= segmentBytesMax, 'a whole segment fits one mapping');
+check(indexBytesDefault >= indexBytesMin && indexBytesDefault <= indexBytesMax, 'indexBytesDefault in range');
+check(recoveryChunkBytes >= readChunkBytes, 'recovery chunks are at least read chunks');
+check(flushMessagesTopicDefault >= 1, 'flush.messages is at least 1');

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+/**
+ * The `tributary` command.
+ *
+ *   tributary serve [--host H] [--port P] [--data-dir D] [--advertised-host H] [--advertised-port P]
+ *                   [--partitions N] [--no-auto-create-topics] [--flush-messages N] [--flush-ms MS]
+ *                   [--backend auto|mmap|file] [--log-level L]
+ *
+ * Environment: TRIBUTARY_HOST, TRIBUTARY_PORT, TRIBUTARY_DATA_DIR (flags win), TRIBUTARY_LOG_LEVEL.
+ * SIGTERM/SIGINT shut down gracefully: stop accepting, finish in-flight requests, flush,
+ * write the clean-shutdown marker.
+ */
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { startBroker } from './server/broker.js';
+
+const USAGE = `usage: tributary serve [options]
+
+  --host HOST              interface to listen on (env TRIBUTARY_HOST, default 127.0.0.1)
+  --port PORT              port to listen on (env TRIBUTARY_PORT, default 9092)
+  --data-dir DIR           data directory (env TRIBUTARY_DATA_DIR, default ./data)
+  --advertised-host HOST   host given to clients in Metadata (default: the listener's)
+  --advertised-port PORT   port given to clients in Metadata (default: the listener's)
+  --partitions N           partitions of auto-created topics (default 1)
+  --no-auto-create-topics  answer UNKNOWN_TOPIC_OR_PARTITION instead of creating topics
+  --flush-messages N       default flush.messages for new topics (1 = fdatasync before ack)
+  --flush-ms MS            default flush.ms for new topics
+  --backend B              storage backend: auto, mmap or file (default auto)
+  --log-level L            pino level (env TRIBUTARY_LOG_LEVEL, default info)
+`;
+
+function intArg(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) {
+    process.stderr.write(`tributary: ${name} must be an integer, got '${v}'\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'advertised-host': { type: 'string' },
+      'advertised-port': { type: 'string' },
+      partitions: { type: 'string' },
+      'no-auto-create-topics': { type: 'boolean' },
+      'flush-messages': { type: 'string' },
+      'flush-ms': { type: 'string' },
+      backend: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const env = process.env;
+  const logger = pino({ name: 'tributary', level: values['log-level'] ?? env.TRIBUTARY_LOG_LEVEL ?? 'info' });
+  const topicDefaults: Record<string, string> = {};
+  if (values['flush-messages'] !== undefined) topicDefaults['flush.messages'] = String(intArg('--flush-messages', values['flush-messages']));
+  if (values['flush-ms'] !== undefined) topicDefaults['flush.ms'] = String(intArg('--flush-ms', values['flush-ms']));
+  const backend = values.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'mmap' && backend !== 'file') {
+    process.stderr.write(`tributary: --backend must be auto, mmap or file\n`);
+    process.exit(2);
+  }
+  const broker = await startBroker({
+    host: values.host ?? env.TRIBUTARY_HOST ?? '127.0.0.1',
+    port: intArg('--port', values.port ?? env.TRIBUTARY_PORT) ?? 9092,
+    dataDir: values['data-dir'] ?? env.TRIBUTARY_DATA_DIR ?? './data',
+    advertisedHost: values['advertised-host'],
+    advertisedPort: intArg('--advertised-port', values['advertised-port']),
+    defaultPartitions: intArg('--partitions', values.partitions),
+    autoCreateTopics: !values['no-auto-create-topics'],
+    topicDefaults,
+    backend,
+    logger,
+  });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    broker.close().then(
+      () => {
+        logger.info({}, 'stopped cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  switch (cmd) {
+    case 'serve':
+      return serve(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      process.stderr.write(`tributary: unknown command '${cmd}'\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`tributary: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

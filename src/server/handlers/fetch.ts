@@ -1,0 +1,117 @@
+/**
+ * Fetch (key 1, v4-12): batches served as stored, zero-copy from the mapped segment.
+ *
+ * Sizes: each partition gets at most `partitionMaxBytes` and the response at most `maxBytes`
+ * (capped by fetchResponseBytesMax), except that the first partition with data always gets at
+ * least one whole batch even if it is larger (KIP-74), so a consumer can always make progress.
+ * Batches start at the one holding `fetchOffset`; the client skips the records before it, as
+ * with Kafka.
+ *
+ * Long poll: with fewer than `minBytes` available the request waits (never longer than
+ * `maxWaitMs`, capped by fetchMaxWaitMsMax) until an append to one of its partitions, then
+ * reads again. The wait is a timer and a wake-up list: nothing blocks.
+ *
+ * Fetch sessions (KIP-227) are not kept: every response has session id 0, which tells the
+ * client to keep sending full fetch requests; an incremental request for a session we never
+ * created gets FETCH_SESSION_ID_NOT_FOUND.
+ */
+import { isTributaryError } from '../../errors.js';
+import { fetchMaxWaitMsMax, fetchResponseBytesMax } from '../../limits.js';
+import type { RequestBody, ResponseInput } from '../../protocol/index.js';
+import { ApiKey, KafkaErrorCode, RecordChunks, encodeResponseChunks, kafkaErrorCode } from '../../protocol/index.js';
+import { partitionKey } from '../fetch-waiters.js';
+import type { BrokerState } from '../state.js';
+
+type FetchReq = RequestBody<'Fetch'>;
+type PartitionOut = {
+  partitionIndex: number;
+  errorCode: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  abortedTransactions: null;
+  preferredReadReplica: number;
+  records: RecordChunks | null;
+};
+
+interface ReadPass {
+  topics: { topic: string; partitions: PartitionOut[] }[];
+  bytes: number;
+}
+
+function readAll(state: BrokerState, req: FetchReq): ReadPass {
+  let budget = Math.min(req.maxBytes > 0 ? req.maxBytes : fetchResponseBytesMax, fetchResponseBytesMax);
+  let bytes = 0;
+  let first = true;
+  const topics = req.topics.map((t) => ({
+    topic: t.topic,
+    partitions: t.partitions.map((p): PartitionOut => {
+      const out: PartitionOut = {
+        partitionIndex: p.partition,
+        errorCode: 0,
+        highWatermark: -1,
+        lastStableOffset: -1,
+        logStartOffset: -1,
+        abortedTransactions: null,
+        preferredReadReplica: -1,
+        records: null,
+      };
+      try {
+        const max = Math.min(Math.max(p.partitionMaxBytes, 0), budget);
+        if (max <= 0 && !first) {
+          const r = state.engine.listOffsets(t.topic, p.partition, 'latest');
+          out.highWatermark = out.lastStableOffset = r.offset;
+          out.logStartOffset = state.engine.listOffsets(t.topic, p.partition, 'earliest').offset;
+          return out;
+        }
+        const r = state.engine.read(t.topic, p.partition, p.fetchOffset, first ? Math.max(max, 1) : max);
+        out.highWatermark = r.highWatermark;
+        out.lastStableOffset = r.highWatermark;
+        out.logStartOffset = r.logStartOffset;
+        const chunks = new RecordChunks(r.batches);
+        // Without `first`, a batch larger than the remaining budget is left for the next fetch.
+        if (chunks.length > 0 && (first || chunks.length <= max)) {
+          out.records = chunks;
+          bytes += chunks.length;
+          budget -= chunks.length;
+          first = false;
+        }
+      } catch (err) {
+        out.errorCode = isTributaryError(err, 'OFFSET_OUT_OF_RANGE') ? KafkaErrorCode.OFFSET_OUT_OF_RANGE : kafkaErrorCode(err);
+        if (out.errorCode === KafkaErrorCode.OFFSET_OUT_OF_RANGE) {
+          out.highWatermark = state.engine.listOffsets(t.topic, p.partition, 'latest').offset;
+          out.logStartOffset = state.engine.listOffsets(t.topic, p.partition, 'earliest').offset;
+        }
+      }
+      return out;
+    }),
+  }));
+  return { topics, bytes };
+}
+
+export async function handleFetch(state: BrokerState, req: FetchReq, version: number, correlationId: number): Promise<Buffer[]> {
+  const respond = (body: ResponseInput<'Fetch'>): Buffer[] => encodeResponseChunks(ApiKey.Fetch, version, correlationId, body);
+  if (version >= 7 && req.sessionId !== 0) {
+    return respond({ throttleTimeMs: 0, errorCode: KafkaErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] });
+  }
+  let pass = readAll(state, req);
+  const maxWait = Math.min(Math.max(req.maxWaitMs, 0), fetchMaxWaitMsMax);
+  const minBytes = Math.max(req.minBytes, 0);
+  const hasError = pass.topics.some((t) => t.partitions.some((p) => p.errorCode !== 0));
+  if (pass.bytes < Math.max(minBytes, 1) && maxWait > 0 && !hasError) {
+    const keys = req.topics.flatMap((t) => t.partitions.map((p) => partitionKey(t.topic, p.partition)));
+    const deadline = Date.now() + maxWait;
+    while (pass.bytes < Math.max(minBytes, 1)) {
+      const left = deadline - Date.now();
+      if (left <= 0 || state.closing) break;
+      if ((await state.waiters.wait(keys, left)) === 'timeout') break;
+      pass = readAll(state, req);
+    }
+  }
+  return respond({
+    throttleTimeMs: 0,
+    errorCode: 0,
+    sessionId: 0,
+    responses: pass.topics.map((t) => ({ topic: t.topic, partitions: t.partitions })),
+  });
+}

@@ -1,0 +1,236 @@
+/**
+ * The storage engine's public embedding API: the only module of storage/ that anything
+ * above it (the network server, another front-end, a tool) imports. See docs/storage.md.
+ *
+ *   const engine = await StorageEngine.open({ dataDir: './data' });
+ *   await engine.createTopic('events', { partitions: 3 });
+ *   const { baseOffset } = await engine.append('events', 0, batchBytes);
+ *   const { batches, highWatermark } = engine.read('events', 0, baseOffset, 1 << 20);
+ *   await engine.close();
+ *
+ * Every error is a TributaryError; switch on `code`: UNKNOWN_TOPIC_OR_PARTITION,
+ * OFFSET_OUT_OF_RANGE, INVALID_TOPIC, TOPIC_EXISTS, INVALID_PARTITIONS, INVALID_CONFIG,
+ * CORRUPT_BATCH, INVALID_BATCH, BATCH_TOO_LARGE, STORAGE_IO, CLOSED, INVALID_ARGUMENT.
+ *
+ * Concurrency: appends to one partition are applied in call order; different partitions
+ * are independent. `read` and `describeTopic` are synchronous and safe at any time.
+ */
+import { TributaryError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { childLogger, defaultLogger } from '../logger.js';
+import { createBackend, defaultIoHooks } from './io-backend.js';
+import type { BackendName, IoHooks } from './io-backend.js';
+import type { StoragePool } from './log-loader.js';
+import { LogManager } from './log-manager.js';
+import type { AppendOptions, AppendResult, ReadResult } from './partition-log.js';
+import { validateConfig } from './topic-config.js';
+
+export type { AppendOptions, AppendResult, ReadResult } from './partition-log.js';
+export type { BackendName, IoHooks } from './io-backend.js';
+export type { StoragePool } from './log-loader.js';
+export { TOPIC_CONFIG_KEYS } from './topic-config.js';
+export { validateTopicName } from './topic-name.js';
+
+export interface StorageEngineOptions {
+  dataDir: string;
+  /** 'auto' (default): mmap when mmap-io loads, else file. */
+  backend?: BackendName;
+  logger?: Logger;
+  /** Engine-wide defaults for topic config keys (Kafka's broker-level log.* settings). */
+  topicDefaults?: Record<string, string | number>;
+  /** Worker pool for recovery scans and CRC checks of large batches; in-thread without one. */
+  pool?: StoragePool;
+  /** Wall clock in ms (tests inject one). */
+  clock?: () => number;
+  /** Replaces writeSync/fdatasync (tests count syncs and inject I/O errors). */
+  io?: Partial<IoHooks>;
+  /** How often retention runs (default limits.retentionCheckIntervalMs). */
+  retentionCheckIntervalMs?: number;
+  /** How often the recovery-point checkpoint is written (default limits.checkpointIntervalMs). */
+  checkpointIntervalMs?: number;
+}
+
+export interface CreateTopicOptions {
+  partitions: number;
+  config?: Record<string, string | number>;
+}
+
+export interface PartitionDescription {
+  partition: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  highWatermark: number;
+  sizeBytes: number;
+  segments: number;
+}
+
+export interface ConfigEntry {
+  value: string;
+  /** True when the topic does not set the key itself. */
+  isDefault: boolean;
+}
+
+export interface TopicDescription {
+  name: string;
+  partitions: PartitionDescription[];
+  /** Every key's effective value. */
+  config: Record<string, ConfigEntry>;
+}
+
+/** What ListOffsets asks for: the earliest offset, the latest (high watermark) or a timestamp in ms. */
+export type OffsetSpec = 'earliest' | 'latest' | number;
+
+export interface ListOffsetsResult {
+  /** -1 when no record has a timestamp >= the one asked for. */
+  offset: number;
+  /** The found record's timestamp; -1 for 'earliest' / 'latest' / not found. */
+  timestamp: number;
+}
+
+/** Called when a partition's high watermark or end offset changes (Fetch long-polls wait on it). */
+export type EndOffsetListener = (topic: string, partition: number, highWatermark: number, logEndOffset: number) => void;
+
+export class StorageEngine {
+  private readonly listeners = new Set<EndOffsetListener>();
+  private manager!: LogManager;
+
+  private constructor() {}
+
+  static async open(opts: StorageEngineOptions): Promise<StorageEngine> {
+    const log = childLogger(opts.logger ?? defaultLogger(), { component: 'storage' });
+    const hooks: IoHooks = { ...defaultIoHooks, ...opts.io };
+    const backend = createBackend(opts.backend ?? 'auto', log, hooks);
+    const engine = new StorageEngine();
+    engine.manager = await LogManager.open({
+      dataDir: opts.dataDir,
+      backend,
+      log,
+      clock: opts.clock ?? Date.now,
+      topicDefaults: validateConfig(opts.topicDefaults ?? {}),
+      ...(opts.pool ? { pool: opts.pool } : {}),
+      ...(opts.retentionCheckIntervalMs !== undefined ? { retentionCheckIntervalMs: opts.retentionCheckIntervalMs } : {}),
+      ...(opts.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: opts.checkpointIntervalMs } : {}),
+      onEndOffsetChange: (topic, partition, hw, leo) => {
+        for (const l of engine.listeners) l(topic, partition, hw, leo);
+      },
+    });
+    return engine;
+  }
+
+  /** 'mmap' or 'file': what 'auto' resolved to. */
+  get backend(): 'mmap' | 'file' {
+    return this.manager.backendName;
+  }
+
+  /** True when the previous process closed this data directory cleanly. */
+  get hadCleanShutdown(): boolean {
+    return this.manager.hadCleanShutdown;
+  }
+
+  // ---- topics ------------------------------------------------------------------------------
+
+  createTopic(name: string, opts: CreateTopicOptions): Promise<void> {
+    return this.manager.createTopic(name, opts.partitions, opts.config ?? {});
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    return this.manager.deleteTopic(name);
+  }
+
+  /** Grows the topic to `total` partitions. */
+  createPartitions(name: string, total: number): Promise<void> {
+    return this.manager.createPartitions(name, total);
+  }
+
+  listTopics(): string[] {
+    return this.manager.topicNames();
+  }
+
+  describeTopic(name: string): TopicDescription {
+    const t = this.manager.topic(name);
+    const defaults = this.manager.defaultConfig;
+    const config: Record<string, ConfigEntry> = {};
+    for (const key of Object.keys(defaults)) {
+      const own = t.config[key];
+      config[key] = own === undefined ? { value: defaults[key]!, isDefault: true } : { value: own, isDefault: false };
+    }
+    return {
+      name,
+      config,
+      partitions: t.partitions.map((p) => ({
+        partition: p.partition,
+        logStartOffset: p.logStartOffset,
+        logEndOffset: p.logEndOffset,
+        highWatermark: p.highWatermark,
+        sizeBytes: p.size,
+        segments: p.segmentCount,
+      })),
+    };
+  }
+
+  /** Sets `set` and resets `remove` to their defaults; INVALID_CONFIG on any bad key or value (nothing applied). */
+  alterTopicConfig(name: string, set: Record<string, string | number>, remove: readonly string[] = []): Promise<void> {
+    return this.manager.alterTopicConfig(name, set, remove);
+  }
+
+  // ---- data ----------------------------------------------------------------------------------
+
+  /**
+   * Appends one RecordBatch v2 (as a producer sent it). The buffer is stamped in place (base
+   * offset, leader epoch, LogAppendTime) and, with a pool, large ones are transferred to a
+   * worker for the CRC check (detached): the caller must not reuse it. Resolves once
+   * the batch is as durable as the topic's flush policy promises.
+   */
+  async append(topic: string, partition: number, batch: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
+    return this.manager.partition(topic, partition).append(batch, opts);
+  }
+
+  /**
+   * Whole batches from the one holding `offset`, at most `maxBytes` in total but at least one
+   * batch, up to the high watermark. Zero-copy slices with the mmap backend.
+   */
+  read(topic: string, partition: number, offset: number, maxBytes: number): ReadResult {
+    return this.manager.partition(topic, partition).read(offset, maxBytes);
+  }
+
+  /** Kafka ListOffsets: 'earliest' = log start, 'latest' = high watermark, a timestamp = first record at or after it. */
+  listOffsets(topic: string, partition: number, spec: OffsetSpec): ListOffsetsResult {
+    const log = this.manager.partition(topic, partition);
+    if (spec === 'earliest') return { offset: log.logStartOffset, timestamp: -1 };
+    if (spec === 'latest') return { offset: log.highWatermark, timestamp: -1 };
+    if (typeof spec !== 'number' || !Number.isSafeInteger(spec)) throw new TributaryError('INVALID_ARGUMENT', `invalid offset spec ${String(spec)}`);
+    return log.offsetForTimestamp(spec) ?? { offset: -1, timestamp: -1 };
+  }
+
+  /** Removes every batch at or after `offset` (a batch holding it goes whole); resolves with the new end offset. */
+  async truncateTo(topic: string, partition: number, offset: number): Promise<number> {
+    return this.manager.partition(topic, partition).truncateTo(offset);
+  }
+
+  /** Moves the log start offset to `offset` (-1: the high watermark); resolves with the new log start offset. */
+  async deleteRecordsBefore(topic: string, partition: number, offset: number): Promise<number> {
+    return this.manager.partition(topic, partition).deleteRecordsBefore(offset);
+  }
+
+  /** Makes everything appended so far durable, whatever the policy. */
+  async flush(topic: string, partition: number): Promise<void> {
+    return this.manager.partition(topic, partition).flush();
+  }
+
+  /** Runs one retention pass now (it also runs on a timer); resolves with the segments deleted. */
+  enforceRetention(): Promise<number> {
+    return this.manager.enforceRetention();
+  }
+
+  /** Subscribes to end-offset changes; returns the unsubscribe function. */
+  onEndOffsetChange(listener: EndOffsetListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Flushes everything, writes the checkpoints and the clean-shutdown marker. */
+  close(): Promise<void> {
+    this.listeners.clear();
+    return this.manager.close();
+  }
+}

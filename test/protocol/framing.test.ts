@@ -1,0 +1,83 @@
+/** FrameDecoder: any split of a byte stream yields the same frames; bad sizes are typed errors. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isTributaryError } from '../../src/errors.js';
+import { FRAME_GATHER_BYTES_MIN, FrameDecoder, encodeFrame } from '../../src/protocol/framing.js';
+
+/** Cuts `buf` at the given positions (sorted, deduplicated, clamped). */
+function split(buf: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const p of points) {
+    out.push(buf.subarray(prev, p));
+    prev = p;
+  }
+  out.push(buf.subarray(prev));
+  return out;
+}
+
+describe('FrameDecoder', () => {
+  it('yields the same frames for every split of the stream (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 40 }), (payloads, cuts) => {
+        const stream = Buffer.concat(payloads.map((p) => encodeFrame(p)));
+        const dec = new FrameDecoder();
+        const frames: Buffer[] = [];
+        for (const chunk of split(stream, cuts)) frames.push(...dec.push(chunk));
+        expect(frames.map((f) => f.toString('hex'))).toEqual(payloads.map((p) => Buffer.from(p).toString('hex')));
+        expect(dec.idle).toBe(true);
+        expect(dec.bufferedBytes).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('one byte at a time', () => {
+    const payloads = [Buffer.from('hello'), Buffer.alloc(0), Buffer.alloc(FRAME_GATHER_BYTES_MIN * 3 + 7, 0xab)];
+    const stream = Buffer.concat(payloads.map((p) => encodeFrame(p)));
+    const dec = new FrameDecoder();
+    const frames: Buffer[] = [];
+    for (let i = 0; i < stream.length; i++) frames.push(...dec.push(stream.subarray(i, i + 1)));
+    expect(frames).toEqual(payloads);
+  });
+
+  it('returns frames inside one chunk as views, without copying', () => {
+    const stream = Buffer.concat([encodeFrame(Buffer.from('ab')), encodeFrame(Buffer.from('cd'))]);
+    const [a, b] = new FrameDecoder().push(stream);
+    expect(a!.buffer).toBe(stream.buffer);
+    expect(b!.toString()).toBe('cd');
+  });
+
+  it('rejects negative and oversized sizes before allocating, and stays failed', () => {
+    const neg = new FrameDecoder();
+    expect(() => neg.push(Buffer.from([0xff, 0xff, 0xff, 0xfe]))).toThrow(expect.objectContaining({ code: 'MALFORMED_FRAME' }));
+    expect(() => neg.push(Buffer.from([0]))).toThrow(expect.objectContaining({ code: 'MALFORMED_FRAME' }));
+
+    const small = new FrameDecoder({ frameBytesMax: 10 });
+    expect(small.push(Buffer.from([0, 0, 0, 10, ...new Array<number>(10).fill(1)]))).toHaveLength(1);
+    // The size prefix split across chunks is checked too.
+    small.push(Buffer.from([0, 0]));
+    expect(() => small.push(Buffer.from([0, 11]))).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+
+    // A peer announcing a frame near the limit costs only what it sends.
+    const big = new FrameDecoder();
+    big.push(Buffer.from([0x06, 0x3f, 0xff, 0xff, 1, 2, 3]));
+    expect(big.bufferedBytes).toBe(3);
+    expect(big.idle).toBe(false);
+  });
+
+  it('only ever throws TributaryError on arbitrary input', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 10 }), (chunks) => {
+        const dec = new FrameDecoder({ frameBytesMax: 1 << 16 });
+        try {
+          for (const c of chunks) dec.push(c);
+        } catch (err) {
+          expect(isTributaryError(err)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
