@@ -3,6 +3,7 @@
 //   protocol/ pure: format/ only
 //   workers/  format/ only (the only importer of piscina)
 //   storage/  format/ and workers/
+//   client/   protocol/ and format/ only
 //   server/   anything below it, but storage/ only through its public index
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -28,6 +29,7 @@ export default tseslint.config(
   { files: ['src/protocol/**'], rules: layer(['**/storage/**', '**/workers/**', '**/server/**'], [...io.map((name) => ({ name, message: 'protocol/ is pure' })), ...noPiscina]) },
   { files: ['src/workers/**'], rules: layer(['**/storage/**', '**/protocol/**', '**/server/**']) },
   { files: ['src/storage/**'], rules: layer(['**/protocol/**', '**/server/**'], noPiscina) },
+  { files: ['src/client/**'], rules: layer(['**/storage/**', '**/workers/**', '**/server/**'], noPiscina) },
   { files: ['src/server/**'], rules: layer(['**/storage/*', '!**/storage/index.js'], noPiscina) },
   { files: ['test/**', 'native-free-bench/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 );

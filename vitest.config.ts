@@ -7,5 +7,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Brokers started by tests log nothing unless asked (TRIBUTARY_LOG_LEVEL=info npx vitest ...).
+    env: { TRIBUTARY_LOG_LEVEL: process.env.TRIBUTARY_LOG_LEVEL ?? 'silent' },
   },
 });

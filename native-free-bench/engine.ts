@@ -1,5 +1,7 @@
 /** Opening the storage engine the way every storage scenario needs it: quiet, one partition, no background timers firing mid-measurement. */
+import fs from 'node:fs';
 import { StorageEngine } from '../src/storage/index.js';
+import type { ScratchDir } from './scratch-dir.js';
 import type { Logger } from '../src/logger.js';
 import { DeflatedBatch, batchSizeAt } from '../src/format/index.js';
 
@@ -15,12 +17,17 @@ export async function openEngine(dataDir: string, backend: EngineBackend, config
   return engine;
 }
 
-/** The backends this build can run: mmap only when mmap-io loads. */
-export async function availableBackends(dataDir: string): Promise<EngineBackend[]> {
-  const engine = await StorageEngine.open({ dataDir, backend: 'auto', logger: silent });
-  const auto = engine.backend;
-  await engine.close();
-  return auto === 'mmap' ? ['mmap', 'file'] : ['file'];
+/** The backends this build can run: mmap only when mmap-io loads. Probes in a subdirectory it removes again. */
+export async function availableBackends(scratch: ScratchDir): Promise<EngineBackend[]> {
+  const dataDir = scratch.sub('probe');
+  try {
+    const engine = await StorageEngine.open({ dataDir, backend: 'auto', logger: silent });
+    const auto = engine.backend;
+    await engine.close();
+    return auto === 'mmap' ? ['mmap', 'file'] : ['file'];
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 /**

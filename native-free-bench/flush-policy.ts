@@ -15,6 +15,11 @@ import type { BatchShape } from './data.js';
 export const FLUSH_POLICIES = ['every-append', 'every-1MiB', 'os-only'] as const;
 export type FlushPolicy = (typeof FLUSH_POLICIES)[number];
 
+/** Appends in flight in the group-commit row (flush.messages=1, appends not awaited one by one). */
+export const PIPELINE_DEPTH = 8;
+/** The label of the group-commit row. */
+export const PIPELINED = `every-append-x${PIPELINE_DEPTH}`;
+
 const MiB = 1 << 20;
 
 /** Batches between two fdatasyncs, or null for never. */

@@ -3,12 +3,12 @@
  * which exercises the segment search, the sparse offset index (index.interval.bytes, Kafka's
  * 4 KiB default) and the short scan from the indexed position to the batch holding the offset.
  */
-import { BatchSlab, batchShape } from './data.js';
+import { RECORD_BATCH_OVERHEAD } from '../src/format/index.js';
+import { BatchSlab, batchShape, prng } from './data.js';
 import type { EngineBackend } from './engine.js';
 import { TOPIC, openEngine } from './engine.js';
 import { topicConfig } from './flush-policy.js';
 import type { Sizes } from './options.js';
-import { prng } from './data.js';
 import type { Results } from './results.js';
 import type { ScratchDir } from './scratch-dir.js';
 import { runTasks } from './tinybench-runner.js';
@@ -17,7 +17,7 @@ const RECORD_BYTES = 100;
 
 export async function benchIndex(sizes: Sizes, results: Results, scratch: ScratchDir, backends: readonly EngineBackend[]): Promise<void> {
   // A batch size that holds indexRecordsPerBatch records of RECORD_BYTES (header + ~110 B each).
-  const shape = batchShape(RECORD_BYTES, 61 + sizes.indexRecordsPerBatch * (RECORD_BYTES + 10), 4);
+  const shape = batchShape(RECORD_BYTES, RECORD_BATCH_OVERHEAD + sizes.indexRecordsPerBatch * (RECORD_BYTES + 10), 4);
   const rand = prng(42);
   for (const backend of backends) {
     const slab = new BatchSlab(shape, sizes.indexBatches * shape.templates[0]!.length);

@@ -18,7 +18,7 @@ export interface Sizes {
   /** tinybench time budget and warmup per primitive task, ms. */
   taskMs: number;
   warmupMs: number;
-  /** Buffer sizes for the CRC-32C comparison. */
+  /** Buffer sizes for the CRC-32C comparison (256 B shows where the native call starts to pay off). */
   crcBytes: number[];
   /** Payload sizes for the compression codecs. */
   compressionBytes: number[];
@@ -45,7 +45,7 @@ export const SIZES: Record<Mode, Sizes> = {
     mode: 'full',
     taskMs: 300,
     warmupMs: 100,
-    crcBytes: [64, 4 * KiB, 1 * MiB],
+    crcBytes: [64, 256, 4 * KiB, 1 * MiB],
     compressionBytes: [64 * KiB, 1 * MiB],
     codecBatchBytes: 64 * KiB,
     verifyCrcBytes: [64 * KiB, 1 * MiB],
@@ -62,7 +62,7 @@ export const SIZES: Record<Mode, Sizes> = {
     mode: 'quick',
     taskMs: 25,
     warmupMs: 5,
-    crcBytes: [64, 4 * KiB, 1 * MiB],
+    crcBytes: [64, 256, 4 * KiB, 1 * MiB],
     compressionBytes: [64 * KiB],
     codecBatchBytes: 64 * KiB,
     verifyCrcBytes: [64 * KiB, 1 * MiB],

@@ -33,7 +33,8 @@ export function createScratchDir(parent = path.join(repoRoot(), '.tmp')): Scratc
     sub(name) {
       const p = path.join(dir, name);
       fs.rmSync(p, { recursive: true, force: true });
-      fs.mkdirSync(p);
+      // recursive: survives someone else's cleanup of .tmp/ during a long run
+      fs.mkdirSync(p, { recursive: true });
       return p;
     },
     remove() {

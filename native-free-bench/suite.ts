@@ -32,7 +32,7 @@ export async function runAll(options: Options, log: (msg: string) => void = logT
     const machine = machineInfo(scratch.dir);
     const results = new Results();
     const sizes = options.sizes;
-    const backends = await availableBackends(scratch.sub('probe'));
+    const backends = await availableBackends(scratch);
     log(`${sizes.mode} mode, ${options.runs} run(s), groups ${options.groups.join(',')}; CRC ${crc32cBackend}; backends ${backends.join(',')}; data in ${path.relative(root, scratch.dir)} (${machine.filesystem})`);
     const shapes = options.groups.includes('storage') ? storageShapes(sizes) : [];
     for (let run = 0; run < options.runs; run++) {

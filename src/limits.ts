@@ -42,10 +42,6 @@ export const indexIntervalBytesDefault = 4 * KiB;
 export const indexBytesDefault = 10 * MiB;
 /** Kafka's default max.message.bytes (the largest batch a topic accepts). */
 export const maxMessageBytesDefault = 1 * MiB + 12;
-/** Default flush.ms for the interval policy. */
-export const flushIntervalMsDefault = 1000;
-/** Default flush.messages for the count policy. */
-export const flushMessagesDefault = 10_000;
 /** Default delete.retention.ms: how long tombstones survive compaction. */
 export const deleteRetentionMsDefault = 24 * 3600 * 1000;
 /** Kafka's default partition count for auto-created topics. */

@@ -9,8 +9,8 @@
  *   value = null (tombstone): the commit was deleted (DeleteGroups).
  * One OffsetCommit request becomes one batch, so its commits land together or not at all.
  *
- * The topic has one partition, flush.messages=1 (a commit is acknowledged once on disk) and
- * cleanup.policy=compact. On start every batch is read back in offset order and the latest
+ * The topic has one partition and flush.messages=1 (a commit is acknowledged once on disk).
+ * It is not compacted yet, so it grows with every commit. On start every batch is read back in offset order and the latest
  * value per key wins, so committed offsets survive a restart and an unclean stop (recovery
  * truncates a torn tail, which only ever holds unacknowledged commits).
  */
@@ -104,7 +104,7 @@ export class OffsetStore {
   static async open(engine: StorageEngine, log: Logger): Promise<OffsetStore> {
     const store = new OffsetStore(engine, log);
     if (!engine.listTopics().includes(OFFSETS_TOPIC)) {
-      await engine.createTopic(OFFSETS_TOPIC, { partitions: 1, config: { 'flush.messages': 1, 'cleanup.policy': 'compact' } });
+      await engine.createTopic(OFFSETS_TOPIC, { partitions: 1, config: { 'flush.messages': 1 } });
     }
     store.load();
     return store;

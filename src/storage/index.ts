@@ -72,6 +72,8 @@ export interface ConfigEntry {
 
 export interface TopicDescription {
   name: string;
+  /** Kafka topic id (base64url form of 16 bytes), fixed when the topic is created. */
+  topicId: string;
   partitions: PartitionDescription[];
   /** Every key's effective value. */
   config: Record<string, ConfigEntry>;
@@ -156,6 +158,7 @@ export class StorageEngine {
     }
     return {
       name,
+      topicId: t.topicId,
       config,
       partitions: t.partitions.map((p) => ({
         partition: p.partition,
@@ -166,6 +169,11 @@ export class StorageEngine {
         segments: p.segmentCount,
       })),
     };
+  }
+
+  /** Checks config keys and values as createTopic/alterTopicConfig would (INVALID_CONFIG), without applying them. */
+  validateTopicConfig(set: Record<string, string | number>): void {
+    validateConfig(set);
   }
 
   /** Sets `set` and resets `remove` to their defaults; INVALID_CONFIG on any bad key or value (nothing applied). */

@@ -3,7 +3,7 @@
  * checkpoints and the background retention and checkpoint timers.
  *
  * On-disk format of the data directory:
- *   topics/<topic>.json                 {"version":1,"name","partitions","config":{key: value}}
+ *   topics/<topic>.json                 {"version":1,"name","topicId","partitions","config":{key: value}}
  *   <topic>-<partition>/                one PartitionLog each
  *   recovery-point-offset-checkpoint    offset-checkpoint.ts format
  *   log-start-offset-checkpoint         offset-checkpoint.ts format
@@ -57,6 +57,8 @@ export interface LogManagerOptions {
 
 export interface TopicState {
   name: string;
+  /** Kafka topic id: 16 random bytes in Kafka's base64url form (22 characters), fixed at creation. */
+  topicId: string;
   /** The topic's own config values (not the defaults). */
   config: ConfigMap;
   partitions: PartitionLog[];
@@ -65,8 +67,18 @@ export interface TopicState {
 interface TopicFile {
   version: 1;
   name: string;
+  topicId: string;
   partitions: number;
   config: ConfigMap;
+}
+
+/** A random Kafka Uuid in its string form; like Kafka, never all zeros and never starting with '-'. */
+function newTopicId(): string {
+  for (;;) {
+    const bytes = crypto.randomBytes(16);
+    const id = bytes.toString('base64url');
+    if (!id.startsWith('-') && bytes.some((b) => b !== 0)) return id;
+  }
 }
 
 export class LogManager {
@@ -111,8 +123,9 @@ export class LogManager {
     for (const f of files) {
       const tf = mgr.readTopicFile(path.join(dataDir, TOPICS_DIR, f));
       if (!tf) continue;
-      const state: TopicState = { name: tf.name, config: tf.config, partitions: [] };
+      const state: TopicState = { name: tf.name, topicId: tf.topicId, config: tf.config, partitions: [] };
       for (let p = 0; p < tf.partitions; p++) state.partitions.push(await mgr.openPartition(tf.name, p, tf.config, clean));
+      if (tf.needsRewrite) await mgr.writeTopicFile(state.name, tf.partitions, state.config, state.topicId);
       mgr.topics.set(tf.name, state);
     }
     for (const name of fs.readdirSync(dataDir)) {
@@ -125,9 +138,11 @@ export class LogManager {
     return mgr;
   }
 
-  private readTopicFile(file: string): TopicFile | null {
+  private readTopicFile(file: string): (TopicFile & { needsRewrite: boolean }) | null {
     try {
-      const tf = JSON.parse(fs.readFileSync(file, 'utf8')) as TopicFile;
+      const tf = JSON.parse(fs.readFileSync(file, 'utf8')) as TopicFile & { needsRewrite: boolean };
+      tf.needsRewrite = typeof tf.topicId !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(tf.topicId);
+      if (tf.needsRewrite) tf.topicId = newTopicId();
       validateTopicName(tf.name);
       if (path.basename(file) !== `${tf.name}.json`) throw new Error('file name does not match the topic name');
       if (!Number.isInteger(tf.partitions) || tf.partitions < 1 || tf.partitions > partitionsMax) throw new Error('bad partition count');
@@ -217,8 +232,8 @@ export class LogManager {
 
   // ---- administration ------------------------------------------------------------------------
 
-  private async writeTopicFile(name: string, partitions: number, config: ConfigMap): Promise<void> {
-    const tf: TopicFile = { version: 1, name, partitions, config };
+  private async writeTopicFile(name: string, partitions: number, config: ConfigMap, topicId: string): Promise<void> {
+    const tf: TopicFile = { version: 1, name, topicId, partitions, config };
     await writeFileAtomic(path.join(this.opts.dataDir, TOPICS_DIR, `${name}.json`), JSON.stringify(tf, null, 2) + '\n');
   }
 
@@ -236,8 +251,9 @@ export class LogManager {
       }
       // Leftovers of an earlier topic with this name that was deleted before its JSON... never trust them.
       for (let p = 0; p < partitions; p++) await fs.promises.rm(this.partitionDir(name, p), { recursive: true, force: true });
-      await this.writeTopicFile(name, partitions, own);
-      const state: TopicState = { name, config: own, partitions: [] };
+      const topicId = newTopicId();
+      await this.writeTopicFile(name, partitions, own, topicId);
+      const state: TopicState = { name, topicId, config: own, partitions: [] };
       this.topics.set(name, state);
       for (let p = 0; p < partitions; p++) state.partitions.push(await this.openPartition(name, p, own, false));
     });
@@ -281,7 +297,7 @@ export class LogManager {
         });
       }
       for (let p = current; p < total; p++) await fs.promises.rm(this.partitionDir(name, p), { recursive: true, force: true });
-      await this.writeTopicFile(name, total, t.config);
+      await this.writeTopicFile(name, total, t.config, t.topicId);
       for (let p = current; p < total; p++) t.partitions.push(await this.openPartition(name, p, t.config, false));
     });
   }
@@ -295,7 +311,7 @@ export class LogManager {
       }
       const next: ConfigMap = { ...t.config, ...valid };
       for (const k of remove) delete next[k];
-      await this.writeTopicFile(name, t.partitions.length, next);
+      await this.writeTopicFile(name, t.partitions.length, next, t.topicId);
       t.config = next;
       const parsed = parseConfig(next, this.defaults);
       for (const log of t.partitions) log.updateConfig(parsed);

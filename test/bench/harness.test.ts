@@ -117,7 +117,7 @@ describe('scenarios on tiny sizes', () => {
     const t = tmpDir('tributary-bench-');
     cleanup = t.cleanup;
     scratch = createScratchDir(t.dir);
-    backends = await availableBackends(scratch.sub('probe'));
+    backends = await availableBackends(scratch);
   });
   afterAll(() => cleanup());
 
@@ -149,7 +149,7 @@ describe('scenarios on tiny sizes', () => {
     await benchStorage({ sizes, results, scratch, backends, run: 0 });
     expectSane(results, 'storage');
     const cells = results.all('storage').filter((m) => m.key.startsWith(`${backends[0]}/`));
-    expect(cells).toHaveLength(3 * sizes.recordBytes.length * sizes.batchBytes.length);
+    expect(cells).toHaveLength(4 * sizes.recordBytes.length * sizes.batchBytes.length);
     for (const m of cells) expect(Number.isFinite(m.values.ratio![0]!)).toBe(true);
     expect(results.get('storage', `read/${backends[0]}/100/65536`)!.values.copyMbps![0]!).toBeGreaterThan(0);
     // Nothing is left behind in the scratch directory but empty cell directories.
@@ -174,6 +174,7 @@ describe('scenarios on tiny sizes', () => {
       expect(md).toContain(heading);
     }
     expect(md).toContain(options.command);
+    expect(md).toContain('every-append, 8 in flight');
     expect(md).not.toMatch(/NaN|undefined|Infinity/);
     const json = JSON.parse(renderJson(input)) as { measurements: unknown[] };
     expect(json.measurements.length).toBe(results.all().length);

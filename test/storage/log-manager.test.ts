@@ -39,6 +39,10 @@ describe.each(BACKENDS)('LogManager via StorageEngine (%s backend)', (backend) =
     expect(d.config['segment.bytes']).toEqual({ value: '5000', isDefault: false });
     expect(d.config['retention.ms']).toEqual({ value: '1234', isDefault: true });
     expect(d.config['flush.messages']).toEqual({ value: '1', isDefault: true });
+    expect(d.topicId).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    expect(e.describeTopic('a.b').topicId).not.toBe(d.topicId);
+    expect(() => e.validateTopicConfig({ 'retention.ms': 'soon' })).toThrow(/retention.ms/);
+    e.validateTopicConfig({ 'retention.ms': 5 });
 
     await e.alterTopicConfig('orders', { 'retention.ms': 99 }, ['segment.bytes']);
     expect(await code(e.alterTopicConfig('orders', { 'retention.ms': 'x' }))).toBe('INVALID_CONFIG');
@@ -54,6 +58,7 @@ describe.each(BACKENDS)('LogManager via StorageEngine (%s backend)', (backend) =
     expect(d2.partitions).toHaveLength(3);
     expect(d2.config['retention.ms']).toEqual({ value: '99', isDefault: false });
     expect(d2.config['segment.bytes']!.isDefault).toBe(true);
+    expect(d2.topicId).toBe(d.topicId); // stable across restarts
     expect(readAll(e2, 'orders', 2).map((r) => r.value)).toEqual(['p2']);
     const held = e2.read('orders', 2, 0, 100).batches;
     await e2.deleteTopic('orders');
@@ -63,6 +68,7 @@ describe.each(BACKENDS)('LogManager via StorageEngine (%s backend)', (backend) =
     expect(() => e2.read('orders', 0, 0, 1)).toThrow(/unknown/);
     await e2.createTopic('orders', { partitions: 1 }); // recreated empty
     expect(e2.describeTopic('orders').partitions[0]!.logEndOffset).toBe(0);
+    expect(e2.describeTopic('orders').topicId).not.toBe(d.topicId);
     await e2.close();
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('-delete'))).toEqual([]);
     const e3 = await openEngine(dir, backend);

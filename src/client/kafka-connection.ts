@@ -1,0 +1,123 @@
+/**
+ * A minimal Kafka protocol client connection built on src/protocol only: send a request, get
+ * its decoded response. Requests may be pipelined; responses are matched by correlation id
+ * (Kafka answers in order on a connection, which we check). Used by the CLI's admin commands,
+ * the load generator and the tests; it works against any Kafka-compatible broker.
+ */
+import net from 'node:net';
+import { TributaryError } from '../errors.js';
+import type { ApiName, RequestInput, ResponseBody } from '../protocol/index.js';
+import { API_SPECS, FrameDecoder, decodeResponse, encodeRequest, responseCorrelationId } from '../protocol/index.js';
+
+interface Pending {
+  apiKey: number;
+  apiVersion: number;
+  resolve: (body: unknown) => void;
+  reject: (err: unknown) => void;
+  /** acks=0 produce: no response comes; resolved once written. */
+}
+
+export interface KafkaConnectionOptions {
+  host: string;
+  port: number;
+  clientId?: string;
+  /** Fails a request that gets no answer within this time (default 30 s). */
+  requestTimeoutMs?: number;
+}
+
+export class KafkaConnection {
+  private readonly socket: net.Socket;
+  private readonly decoder = new FrameDecoder();
+  private readonly pending = new Map<number, Pending>();
+  private nextCorrelationId = 1;
+  private failure: Error | null = null;
+  readonly clientId: string;
+
+  private constructor(socket: net.Socket, clientId: string) {
+    this.socket = socket;
+    this.clientId = clientId;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.fail(err));
+    socket.on('close', () => this.fail(new TributaryError('CLOSED', 'connection closed by the broker')));
+  }
+
+  static connect(opts: KafkaConnectionOptions): Promise<KafkaConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: opts.host, port: opts.port });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new KafkaConnection(socket, opts.clientId ?? 'tributary-client'));
+      });
+    });
+  }
+
+  /** Sends a request and resolves with its decoded response body. */
+  request<N extends ApiName>(api: N, apiVersion: number, body: RequestInput<N>): Promise<ResponseBody<N>> {
+    if (this.failure) return Promise.reject(this.failure);
+    const apiKey = API_SPECS[api].apiKey;
+    const correlationId = this.nextCorrelationId++ & 0x7fffffff;
+    const frame = encodeRequest(apiKey, apiVersion, correlationId, this.clientId, body);
+    return new Promise((resolve, reject) => {
+      this.pending.set(correlationId, { apiKey, apiVersion, resolve: resolve as (b: unknown) => void, reject });
+      this.socket.write(frame);
+    });
+  }
+
+  /** Sends a request that gets no response (Produce with acks=0); resolves once written. */
+  send<N extends ApiName>(api: N, apiVersion: number, body: RequestInput<N>): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const frame = encodeRequest(API_SPECS[api].apiKey, apiVersion, this.nextCorrelationId++ & 0x7fffffff, this.clientId, body);
+    return new Promise((resolve, reject) => this.socket.write(frame, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Writes raw bytes (tests: malformed frames). */
+  writeRaw(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  get inflight(): number {
+    return this.pending.size;
+  }
+
+  get closed(): boolean {
+    return this.failure !== null;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.fail(err as Error);
+      this.socket.destroy();
+      return;
+    }
+    for (const frame of frames) {
+      const id = responseCorrelationId(frame);
+      const p = this.pending.get(id);
+      if (!p) {
+        this.fail(new TributaryError('MALFORMED_FRAME', `response with unknown correlation id ${id}`));
+        this.socket.destroy();
+        return;
+      }
+      this.pending.delete(id);
+      try {
+        p.resolve(decodeResponse(p.apiKey, p.apiVersion, frame).body);
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+  }
+
+  private fail(err: Error): void {
+    if (!this.failure) this.failure = err;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+}
