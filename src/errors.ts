@@ -37,6 +37,10 @@ export const ERROR_CODES = {
   CLOSED: 'KAFKA_STORAGE_ERROR',
   /** An I/O failure (disk full, permission, EIO). Nothing is acknowledged after one. */
   STORAGE_IO: 'KAFKA_STORAGE_ERROR',
+  /** An idempotent producer's epoch is older than the one the partition knows (it was fenced by a newer instance). */
+  PRODUCER_FENCED: 'INVALID_PRODUCER_EPOCH',
+  /** An idempotent producer's batch does not continue its sequence (a gap, or a new epoch not starting at 0). */
+  OUT_OF_ORDER_SEQUENCE: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
   /** A malformed protocol frame or field. */
   MALFORMED_FRAME: 'CORRUPT_MESSAGE',
   /** A request for an API version this broker does not speak. */

@@ -70,6 +70,19 @@ export const readChunkBytes = 64 * KiB;
 /** Bytes read per pread when the file backend CRC-scans a segment during recovery. */
 export const recoveryChunkBytes = 16 * MiB;
 
+// ---- Idempotent producers (storage/producer-state.ts, storage/producer-id-manager.ts) -------
+
+/** Recent batches remembered per producer for duplicate detection (Kafka: NUM_BATCHES_TO_RETAIN = 5, the client's max.in.flight limit). */
+export const producerBatchesRetained = 5;
+/** Kafka's default producer.id.expiration.ms: a producer silent for this long (by its last batch timestamp) is forgotten. */
+export const producerIdExpirationMsDefault = 24 * 3600 * 1000;
+/** Producer-state snapshot files kept per partition (the newest ones). */
+export const producerSnapshotsRetained = 3;
+/** Largest producer-state snapshot file read back (a corrupt length must not allocate without bound). */
+export const producerSnapshotBytesMax = 256 * MiB;
+/** Producer ids reserved (durably) per block by the allocator (Kafka ProducerIdManager: 1000). */
+export const producerIdBlockSize = 1000;
+
 // ---- Background work -------------------------------------------------------------------
 
 /** How often the retention cleaner looks at every log. */
@@ -126,3 +139,6 @@ check(mmapBytesMax >= segmentBytesMax, 'a whole segment fits one mapping');
 check(indexBytesDefault >= indexBytesMin && indexBytesDefault <= indexBytesMax, 'indexBytesDefault in range');
 check(recoveryChunkBytes >= readChunkBytes, 'recovery chunks are at least read chunks');
 check(flushMessagesTopicDefault >= 1, 'flush.messages is at least 1');
+check(producerBatchesRetained >= 1 && producerBatchesRetained <= 0x7fff, 'retained producer batches fit the snapshot count field');
+check(producerSnapshotsRetained >= 1, 'at least one producer snapshot is kept');
+check(producerIdBlockSize >= 1, 'a producer id block holds at least one id');

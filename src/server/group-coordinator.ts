@@ -360,8 +360,11 @@ export class GroupCoordinator {
     const m = g.members.get(memberId);
     if (!m) return 'UNKNOWN_MEMBER_ID';
     this.touch(g, m);
+    // Kafka: members commit what they processed *before* rejoining, so commits of the current
+    // generation are accepted while the group prepares a rebalance; between the join and the
+    // leader's assignment (CompletingRebalance) nobody owns partitions, so commits are refused.
+    if (g.state === 'CompletingRebalance') return 'REBALANCE_IN_PROGRESS';
     if (generationId !== g.generationId) return 'ILLEGAL_GENERATION';
-    if (g.state === 'PreparingRebalance') return 'REBALANCE_IN_PROGRESS';
     return 'NONE';
   }
 

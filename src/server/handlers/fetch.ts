@@ -31,8 +31,11 @@ type PartitionOut = {
   logStartOffset: number;
   abortedTransactions: null;
   preferredReadReplica: number;
-  records: RecordChunks | null;
+  records: RecordChunks;
 };
+
+/** librdkafka rejects a null record set ("invalid MessageSetSize -1"): Kafka always sends an empty one. */
+const NO_RECORDS = new RecordChunks([]);
 
 interface ReadPass {
   topics: { topic: string; partitions: PartitionOut[] }[];
@@ -54,7 +57,7 @@ function readAll(state: BrokerState, req: FetchReq): ReadPass {
         logStartOffset: -1,
         abortedTransactions: null,
         preferredReadReplica: -1,
-        records: null,
+        records: NO_RECORDS,
       };
       try {
         const max = Math.min(Math.max(p.partitionMaxBytes, 0), budget);
