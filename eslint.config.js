@@ -30,6 +30,7 @@ export default tseslint.config(
   { files: ['src/workers/**'], rules: layer(['**/storage/**', '**/protocol/**', '**/server/**']) },
   { files: ['src/storage/**'], rules: layer(['**/protocol/**', '**/server/**'], noPiscina) },
   { files: ['src/client/**'], rules: layer(['**/storage/**', '**/workers/**', '**/server/**'], noPiscina) },
+  { files: ['src/tools/**'], rules: layer(['**/storage/**', '**/workers/**', '**/server/**'], noPiscina) },
   { files: ['src/server/**'], rules: layer(['**/storage/*', '!**/storage/index.js'], noPiscina) },
   { files: ['test/**', 'native-free-bench/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 );

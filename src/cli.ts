@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { startBroker } from './server/broker.js';
 
 const USAGE = `usage: tributary serve [options]
+       tributary groups list|describe GROUP [--bootstrap HOST:PORT]
 
   --host HOST              interface to listen on (env TRIBUTARY_HOST, default 127.0.0.1)
   --port PORT              port to listen on (env TRIBUTARY_PORT, default 9092)
@@ -109,6 +110,11 @@ async function main(): Promise<void> {
   switch (cmd) {
     case 'serve':
       return serve(rest);
+    case 'groups': {
+      const { groupsCommand } = await import('./tools/groups-command.js');
+      process.exitCode = await groupsCommand(rest);
+      return;
+    }
     case undefined:
     case 'help':
     case '--help':

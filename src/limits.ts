@@ -44,6 +44,10 @@ export const indexBytesDefault = 10 * MiB;
 export const maxMessageBytesDefault = 1 * MiB + 12;
 /** Default delete.retention.ms: how long tombstones survive compaction. */
 export const deleteRetentionMsDefault = 24 * 3600 * 1000;
+/** Kafka's default min.cleanable.dirty.ratio: clean once more than half of the cleanable bytes are dirty. */
+export const minCleanableDirtyRatioDefault = 0.5;
+/** Kafka's default min.compaction.lag.ms: records are cleanable at once. */
+export const minCompactionLagMsDefault = 0;
 /** Kafka's default partition count for auto-created topics. */
 export const partitionsDefault = 1;
 /** Largest partition count for one topic. */
@@ -87,6 +91,13 @@ export const producerIdBlockSize = 1000;
 
 /** How often the retention cleaner looks at every log. */
 export const retentionCheckIntervalMs = 30_000;
+/** How often the log cleaner looks at every compacted log (Kafka's log.cleaner.backoff.ms is 15 s). */
+export const cleanerCheckIntervalMs = 15_000;
+/**
+ * Distinct keys one cleaning pass maps (Kafka sizes its OffsetMap by log.cleaner.dedupe.buffer.size).
+ * A pass whose dirty section holds more stops at the segment that filled the map; the rest waits for the next pass.
+ */
+export const cleanerKeysMax = 2_000_000;
 /** How often the recovery-point checkpoint is written. */
 export const checkpointIntervalMs = 60_000;
 /** Batches at least this large are CRC-checked on the worker pool (see docs/storage.md; measured in docs/workers.md). */
@@ -139,6 +150,8 @@ check(mmapBytesMax >= segmentBytesMax, 'a whole segment fits one mapping');
 check(indexBytesDefault >= indexBytesMin && indexBytesDefault <= indexBytesMax, 'indexBytesDefault in range');
 check(recoveryChunkBytes >= readChunkBytes, 'recovery chunks are at least read chunks');
 check(flushMessagesTopicDefault >= 1, 'flush.messages is at least 1');
+check(minCleanableDirtyRatioDefault >= 0 && minCleanableDirtyRatioDefault <= 1, 'min.cleanable.dirty.ratio default in [0, 1]');
+check(cleanerKeysMax >= 1, 'the cleaner maps at least one key');
 check(producerBatchesRetained >= 1 && producerBatchesRetained <= 0x7fff, 'retained producer batches fit the snapshot count field');
 check(producerSnapshotsRetained >= 1, 'at least one producer snapshot is kept');
 check(producerIdBlockSize >= 1, 'a producer id block holds at least one id');

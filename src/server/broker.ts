@@ -64,7 +64,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   }
   const waiters = new FetchWaiters();
   const unsubscribe = engine.onEndOffsetChange((topic, partition) => waiters.notify(partitionKey(topic, partition)));
-  const coordinator = new GroupCoordinator(childLogger(log, { component: 'groups' }));
+  const coordinator = new GroupCoordinator(childLogger(log, { component: 'groups' }), config.groups);
   const offsets = await OffsetStore.open(engine, childLogger(log, { component: 'offsets' }));
 
   const server = net.createServer({ noDelay: true });

@@ -5,6 +5,8 @@
  */
 import * as limits from '../limits.js';
 import type { Logger } from '../logger.js';
+import type { CoordinatorSettings } from './group-coordinator.js';
+import { coordinatorDefaults } from './group-coordinator.js';
 
 export interface BrokerOptions {
   /** Directory holding topics and checkpoints. */
@@ -35,7 +37,9 @@ export interface BrokerOptions {
   connectionsMax?: number;
   /** Queued response bytes per connection before the server stops reading from it. */
   connectionOutputBytesMax?: number;
-  /** Structured logger (pino). Default: a pino logger at TRIBUTARY_LOG_LEVEL or 'info'. */
+  /** Consumer-group coordinator settings (Kafka's group.* broker settings); see docs/groups.md. */
+  groups?: Partial<CoordinatorSettings>;
+  /** Structured logger (pino). Default: a pino logger at TRIBUTARY_LOG_LEVEL or 'warn'. */
   logger?: Logger;
 }
 
@@ -54,6 +58,7 @@ export interface BrokerConfig {
   inflightRequestsMax: number;
   connectionsMax: number;
   connectionOutputBytesMax: number;
+  groups: CoordinatorSettings;
 }
 
 function positiveInt(name: string, v: number): number {
@@ -81,5 +86,6 @@ export function resolveConfig(o: BrokerOptions): BrokerConfig {
     inflightRequestsMax: positiveInt('inflightRequestsMax', o.inflightRequestsMax ?? limits.inflightRequestsMax),
     connectionsMax: positiveInt('connectionsMax', o.connectionsMax ?? limits.connectionsMax),
     connectionOutputBytesMax: positiveInt('connectionOutputBytesMax', o.connectionOutputBytesMax ?? limits.connectionOutputBytesMax),
+    groups: { ...coordinatorDefaults, ...o.groups },
   };
 }

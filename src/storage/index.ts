@@ -10,7 +10,8 @@
  *
  * Every error is a TributaryError; switch on `code`: UNKNOWN_TOPIC_OR_PARTITION,
  * OFFSET_OUT_OF_RANGE, INVALID_TOPIC, TOPIC_EXISTS, INVALID_PARTITIONS, INVALID_CONFIG,
- * CORRUPT_BATCH, INVALID_BATCH, BATCH_TOO_LARGE, STORAGE_IO, CLOSED, INVALID_ARGUMENT.
+ * CORRUPT_BATCH, INVALID_BATCH, BATCH_TOO_LARGE, STORAGE_IO, CLOSED, INVALID_ARGUMENT, and for
+ * idempotent producers PRODUCER_FENCED and OUT_OF_ORDER_SEQUENCE.
  *
  * Concurrency: appends to one partition are applied in call order; different partitions
  * are independent. `read` and `describeTopic` are synchronous and safe at any time.
@@ -23,6 +24,7 @@ import type { BackendName, IoHooks } from './io-backend.js';
 import type { StoragePool } from './log-loader.js';
 import { LogManager } from './log-manager.js';
 import type { AppendOptions, AppendResult, ReadResult } from './partition-log.js';
+import { ProducerIdManager } from './producer-id-manager.js';
 import { validateConfig } from './topic-config.js';
 
 export type { AppendOptions, AppendResult, ReadResult } from './partition-log.js';
@@ -48,6 +50,11 @@ export interface StorageEngineOptions {
   retentionCheckIntervalMs?: number;
   /** How often the recovery-point checkpoint is written (default limits.checkpointIntervalMs). */
   checkpointIntervalMs?: number;
+  /**
+   * Kafka's producer.id.expiration.ms, engine-wide (default limits.producerIdExpirationMsDefault,
+   * 1 day): an idempotent producer whose last batch's timestamp is this old is forgotten.
+   */
+  producerIdExpirationMs?: number;
 }
 
 export interface CreateTopicOptions {
@@ -95,6 +102,7 @@ export type EndOffsetListener = (topic: string, partition: number, highWatermark
 export class StorageEngine {
   private readonly listeners = new Set<EndOffsetListener>();
   private manager!: LogManager;
+  private producerIds!: ProducerIdManager;
 
   private constructor() {}
 
@@ -112,10 +120,12 @@ export class StorageEngine {
       ...(opts.pool ? { pool: opts.pool } : {}),
       ...(opts.retentionCheckIntervalMs !== undefined ? { retentionCheckIntervalMs: opts.retentionCheckIntervalMs } : {}),
       ...(opts.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: opts.checkpointIntervalMs } : {}),
+      ...(opts.producerIdExpirationMs !== undefined ? { producerIdExpirationMs: checkExpiration(opts.producerIdExpirationMs) } : {}),
       onEndOffsetChange: (topic, partition, hw, leo) => {
         for (const l of engine.listeners) l(topic, partition, hw, leo);
       },
     });
+    engine.producerIds = ProducerIdManager.open(opts.dataDir, log);
     return engine;
   }
 
@@ -230,6 +240,17 @@ export class StorageEngine {
     return this.manager.enforceRetention();
   }
 
+  // ---- idempotent producers -----------------------------------------------------------------
+
+  /**
+   * A producer id for InitProducerId (the broker answers with it and epoch 0). Never the same
+   * id twice for this data directory, across restarts and crashes: ids come from blocks
+   * reserved durably before use. STORAGE_IO when the block file cannot be written or is corrupt.
+   */
+  allocateProducerId(): Promise<number> {
+    return this.producerIds.allocate();
+  }
+
   /** Subscribes to end-offset changes; returns the unsubscribe function. */
   onEndOffsetChange(listener: EndOffsetListener): () => void {
     this.listeners.add(listener);
@@ -237,8 +258,14 @@ export class StorageEngine {
   }
 
   /** Flushes everything, writes the checkpoints and the clean-shutdown marker. */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.listeners.clear();
+    await this.producerIds.close();
     return this.manager.close();
   }
+}
+
+function checkExpiration(ms: number): number {
+  if (!Number.isSafeInteger(ms) || ms < 1) throw new TributaryError('INVALID_CONFIG', `producerIdExpirationMs ${ms} must be a positive integer`, { producerIdExpirationMs: ms });
+  return ms;
 }

@@ -52,6 +52,8 @@ export interface LogManagerOptions {
   pool?: StoragePool;
   retentionCheckIntervalMs?: number;
   checkpointIntervalMs?: number;
+  /** producer.id.expiration.ms for every partition (default limits.producerIdExpirationMsDefault). */
+  producerIdExpirationMs?: number;
   onEndOffsetChange?: (topic: string, partition: number, highWatermark: number, logEndOffset: number) => void;
 }
 
@@ -180,6 +182,7 @@ export class LogManager {
       ...(this.opts.pool ? { pool: this.opts.pool } : {}),
       onEndOffsetChange: (hw, leo) => this.opts.onEndOffsetChange?.(topic, partition, hw, leo),
       onLogStartOffsetChange: () => this.writeStartCheckpoint(),
+      ...(this.opts.producerIdExpirationMs !== undefined ? { producerIdExpirationMs: this.opts.producerIdExpirationMs } : {}),
     });
   }
 

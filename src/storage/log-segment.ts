@@ -86,6 +86,8 @@ export class LogSegment {
     private opts: SegmentOptions,
     nowMs: number,
     createdNow: boolean,
+    /** Appended to all three file names: '' for a live segment, '.cleaned' while the log cleaner builds one. */
+    readonly fileSuffix = '',
   ) {
     this.nextOffset = baseOffset;
     this.offsetOfMaxTimestamp = baseOffset;
@@ -101,23 +103,23 @@ export class LogSegment {
   }
 
   get logPath(): string {
-    return path.join(this.dir, segmentFileName(this.baseOffset, LOG_SUFFIX));
+    return path.join(this.dir, segmentFileName(this.baseOffset, LOG_SUFFIX) + this.fileSuffix);
   }
 
   /**
    * Opens (or creates) the segment's files. Index files that are missing are created empty;
    * the caller then runs `loadTail` or `recover`.
    */
-  static open(backend: IoBackend, dir: string, baseOffset: number, opts: SegmentOptions, create: boolean, nowMs: number): LogSegment {
-    const logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
+  static open(backend: IoBackend, dir: string, baseOffset: number, opts: SegmentOptions, create: boolean, nowMs: number, fileSuffix = ''): LogSegment {
+    const logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX) + fileSuffix);
     const log = backend.openLog(logPath, { create, capacity: 0 });
     const open = (suffix: string) => {
-      const p = path.join(dir, segmentFileName(baseOffset, suffix));
+      const p = path.join(dir, segmentFileName(baseOffset, suffix) + fileSuffix);
       return backend.openIndex(p, { create: true });
     };
     const offsetFile = open(INDEX_SUFFIX);
     const timeFile = open(TIME_INDEX_SUFFIX);
-    return new LogSegment(dir, baseOffset, log, new OffsetIndex(offsetFile, baseOffset), new TimeIndex(timeFile, baseOffset), opts, nowMs, create);
+    return new LogSegment(dir, baseOffset, log, new OffsetIndex(offsetFile, baseOffset), new TimeIndex(timeFile, baseOffset), opts, nowMs, create, fileSuffix);
   }
 
   setOptions(opts: SegmentOptions): void {
@@ -370,7 +372,7 @@ export class LogSegment {
     this.deleted = true;
     this.close();
     await Promise.all(
-      [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX].map((s) => fs.promises.rm(path.join(this.dir, segmentFileName(this.baseOffset, s)), { force: true })),
+      [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX].map((s) => fs.promises.rm(path.join(this.dir, segmentFileName(this.baseOffset, s) + this.fileSuffix), { force: true })),
     );
   }
 }

@@ -13,6 +13,12 @@
  * resolve together, and one more fdatasync starts if anyone is still waiting. A rolled
  * segment is synced with its indexes before the recovery point moves past it.
  *
+ * Idempotent producers: a batch with producerId >= 0 is checked against the partition's
+ * producer state (producer-state.ts) inside the serialised append, before it gets offsets; a
+ * duplicate of a recent batch is not written and resolves with the original offsets. The
+ * state is snapshotted at roll, on log start moves and on close, and rebuilt on open and
+ * after truncation from the newest usable snapshot plus a replay of the batches after it.
+ *
  * Crash behaviour: see log-loader.ts. Runtime truncation zeroes the discarded bytes and
  * fsyncs them (and the directory, for deleted segments) before it resolves, so neither a
  * process crash nor a power cut brings truncated batches back.
@@ -28,7 +34,7 @@ import path from 'node:path';
 import { TributaryError, isTributaryError } from '../errors.js';
 import { decodeBatch } from '../format/inflated-batch.js';
 import { DeflatedBatch } from '../format/record-batch.js';
-import { workerCrcBytesMin } from '../limits.js';
+import { producerIdExpirationMsDefault, workerCrcBytesMin } from '../limits.js';
 import type { Logger } from '../logger.js';
 import { fsyncDir } from './durable-fs.js';
 import type { IoBackend } from './io-backend.js';
@@ -36,6 +42,7 @@ import { loadSegments } from './log-loader.js';
 import type { StoragePool } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
 import type { SegmentOptions } from './log-segment.js';
+import { ProducerStateManager } from './producer-state.js';
 import type { LogConfig } from './topic-config.js';
 
 const INT32_MAX = 2 ** 31 - 1;
@@ -53,6 +60,8 @@ export interface AppendResult {
   /** The LogAppendTime stamped into the batch, or -1 when the topic uses CreateTime. */
   logAppendTime: number;
   logStartOffset: number;
+  /** True when the batch repeated one of its idempotent producer's recent batches: nothing was written, the offsets are the original's. */
+  duplicate?: boolean;
 }
 
 export interface ReadResult {
@@ -84,6 +93,8 @@ export interface PartitionLogOptions {
   onEndOffsetChange?: (highWatermark: number, logEndOffset: number) => void;
   /** Persists the log start offset checkpoint; awaited before a moved start offset is reported. */
   onLogStartOffsetChange?: () => Promise<void>;
+  /** producer.id.expiration.ms (default limits.producerIdExpirationMsDefault). */
+  producerIdExpirationMs?: number;
 }
 
 interface Waiter {
@@ -130,6 +141,8 @@ export class PartitionLog {
 
   private closed = false;
   private failure: TributaryError | null = null;
+  /** Idempotent-producer state (producer-state.ts). */
+  readonly producers: ProducerStateManager;
 
   private constructor(opts: PartitionLogOptions, segments: LogSegment[]) {
     this.opts = opts;
@@ -143,6 +156,13 @@ export class PartitionLog {
     this.durableEnd = this.leo;
     this.recoveryPointOffset = this.leo;
     this.lastSyncStartOffset = this.leo;
+    this.producers = new ProducerStateManager({
+      dir: opts.dir,
+      topic: opts.topic,
+      partition: opts.partition,
+      log: opts.log,
+      expirationMs: opts.producerIdExpirationMs ?? producerIdExpirationMsDefault,
+    });
   }
 
   /** Opens (creating if needed) and recovers the partition directory. */
@@ -182,6 +202,7 @@ export class PartitionLog {
       // Rebuilt indexes and cut tails become the new truth only once they are on disk.
       await Promise.all([...segments.map((s) => s.sync(true)), fsyncDir(opts.dir)]);
     }
+    await plog.producers.load(plog.segments, plog.lso, plog.leo, opts.clock());
     plog.scheduleFlushTimer();
     return plog;
   }
@@ -295,6 +316,14 @@ export class PartitionLog {
 
   private applyAppend(batch: DeflatedBatch, opts: AppendOptions): { seq: number; result: AppendResult } {
     this.checkWritable();
+    const producerId = batch.producerId;
+    if (producerId >= 0) {
+      const dup = this.producers.checkAppend(batch);
+      if (dup) {
+        const logAppendTime = this.config.timestampType === 'LogAppendTime' ? dup.timestamp : -1;
+        return { seq: this.writeSeq, result: { baseOffset: dup.firstOffset, lastOffset: dup.lastOffset, logAppendTime, logStartOffset: this.lso, duplicate: true } };
+      }
+    }
     const now = this.opts.clock();
     this.maybeRoll(batch, now);
     const baseOffset = this.leo;
@@ -313,6 +342,7 @@ export class PartitionLog {
       throw err;
     }
     this.leo = batch.nextOffset;
+    if (producerId >= 0) this.producers.update(batch, baseOffset, batch.lastOffset, batch.maxTimestamp);
     this.dirty.add(seg);
     const seq = ++this.writeSeq;
     if (!this.syncsEveryAppend) this.notify();
@@ -321,6 +351,11 @@ export class PartitionLog {
 
   /** Resolves when the write `w` is as durable as the policy promises. */
   private async durable(w: { seq: number; result: AppendResult }): Promise<AppendResult> {
+    if (w.result.duplicate) {
+      // The original may still wait for its fdatasync: the retry is acknowledged no sooner.
+      if (this.highWatermark <= w.result.lastOffset) await this.waitDurable(w.seq);
+      return w.result;
+    }
     if (this.syncsEveryAppend || this.leo - this.lastSyncStartOffset >= this.config.flushMessages) {
       await this.waitDurable(w.seq);
     }
@@ -347,6 +382,8 @@ export class PartitionLog {
     this.rolled.add(old);
     this.dirDirty = true;
     this.opts.log.debug({ topic: this.topic, partition: this.partition, baseOffset: this.leo }, 'rolled segment');
+    // Bounds the replay after a restart to the segments since the last roll (written in the background).
+    void this.producers.takeSnapshot(this.leo);
     // Move the recovery point past the old segment even when no policy asks for a flush.
     this.waitDurable(this.writeSeq).catch(() => undefined);
   }
@@ -558,6 +595,8 @@ export class PartitionLog {
       this.dirDirty = true;
       // The zeros and the unlinks must be on disk before anything may be appended after them.
       await this.waitDurable(this.writeSeq);
+      // Forget the truncated batches' producer state (snapshots past the new end go too).
+      await this.producers.load(this.segments, this.lso, this.leo, this.opts.clock());
       this.notify();
       return this.leo;
     });
@@ -578,6 +617,7 @@ export class PartitionLog {
       if (target > this.lso) {
         this.lso = target;
         await this.opts.onLogStartOffsetChange?.();
+        await this.producers.onLogStartOffsetChange(this.lso, this.leo);
       }
       await this.deleteOldSegments(() => null);
       return this.lso;
@@ -593,6 +633,7 @@ export class PartitionLog {
     return this.enqueue(async () => {
       if (this.closed || this.failure) return 0;
       const { retentionMs, retentionBytes } = this.config;
+      this.producers.removeExpired(now);
       let excess = retentionBytes >= 0 ? this.size - retentionBytes : -1;
       return this.deleteOldSegments((seg) => {
         if (retentionMs >= 0 && now - this.largestTimestamp(seg) > retentionMs) return 'time';
@@ -630,6 +671,7 @@ export class PartitionLog {
     if (newStart !== this.lso) {
       this.lso = newStart;
       await this.opts.onLogStartOffsetChange?.();
+      await this.producers.onLogStartOffsetChange(this.lso, this.leo);
     }
     for (const seg of doomed) {
       this.dirty.delete(seg);
@@ -654,7 +696,10 @@ export class PartitionLog {
       this.rolled.add(this.active);
       await this.waitDurable(this.writeSeq).catch(() => undefined);
       if (!this.failure) this.recoveryPointOffset = this.leo;
+      // After the log is durable, so the snapshot never covers data a crash could take back.
+      if (!this.failure) await this.producers.takeSnapshot(this.leo);
     }
+    await this.producers.drain();
     for (const s of this.segments) s.close();
     // A log that failed must not count as cleanly shut down.
     if (this.failure) throw this.failure;
@@ -667,6 +712,7 @@ export class PartitionLog {
     await this.chain;
     if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.syncing) await this.syncing.catch(() => undefined);
+    await this.producers.drain();
     for (const s of this.segments) {
       s.deleted = true;
       s.close();

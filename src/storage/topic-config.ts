@@ -6,10 +6,18 @@
  * and held as `flushNeverValue`. Any unknown key or bad value is INVALID_CONFIG.
  * Keys the storage engine does not act on itself (min.insync.replicas) are validated and
  * kept so a broker front-end can read them through `describeTopic`.
+ *
+ * Compaction keys (log-cleaner.ts, docs/storage.md "Compaction"): cleanup.policy is `delete`,
+ * `compact` or both (`compact,delete`, either order, stored as `compact,delete`);
+ * min.cleanable.dirty.ratio is a decimal in [0, 1]; min/max.compaction.lag.ms and
+ * delete.retention.ms are milliseconds, max.compaction.lag.ms defaulting to Long.MAX_VALUE
+ * ("no deadline"). As in Kafka, min.compaction.lag.ms may not exceed max.compaction.lag.ms
+ * (`checkConfigRelations`, applied to the effective config on create and alter).
  */
 import { TributaryError } from '../errors.js';
 import {
   batchBytesMax,
+  deleteRetentionMsDefault,
   flushMessagesTopicDefault,
   flushMsTopicDefault,
   flushNeverValue,
@@ -18,6 +26,8 @@ import {
   indexBytesMin,
   indexIntervalBytesDefault,
   maxMessageBytesDefault,
+  minCleanableDirtyRatioDefault,
+  minCompactionLagMsDefault,
   retentionBytesDefault,
   retentionMsDefault,
   segmentBytesDefault,
@@ -39,6 +49,15 @@ export interface LogConfig {
   maxMessageBytes: number;
   timestampType: 'CreateTime' | 'LogAppendTime';
   minInsyncReplicas: number;
+  /** cleanup.policy includes `compact`: the log cleaner keeps the latest record per key; appends need keys. */
+  compact: boolean;
+  /** cleanup.policy includes `delete`: retention.ms / retention.bytes delete old segments. */
+  deleteRetention: boolean;
+  minCleanableDirtyRatio: number;
+  minCompactionLagMs: number;
+  /** `flushNeverValue` means no deadline. */
+  maxCompactionLagMs: number;
+  deleteRetentionMs: number;
 }
 
 /** Config as strings, key -> value. */
@@ -65,6 +84,26 @@ function integer(min: number, max: number): KeySpec['check'] {
   };
 }
 
+/** A decimal in [min, max] (Kafka's Type.DOUBLE with a range validator). */
+function decimal(min: number, max: number): KeySpec['check'] {
+  return (value) => {
+    if (!/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value)) throw new Error('must be a decimal number');
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`must be in [${min}, ${max}]`);
+    return String(n);
+  };
+}
+
+/** cleanup.policy: a comma-separated list of `compact` and `delete` (Kafka's ValidList), normalised. */
+function cleanupPolicy(value: string): string {
+  const parts = value.split(',').map((p) => p.trim());
+  const set = new Set(parts);
+  if (parts.length === 0 || parts.length !== set.size || ![...set].every((p) => p === 'compact' || p === 'delete')) {
+    throw new Error('must be delete, compact or compact,delete');
+  }
+  return ['compact', 'delete'].filter((p) => set.has(p)).join(',');
+}
+
 function oneOf(...values: string[]): KeySpec['check'] {
   return (value) => {
     if (!values.includes(value)) throw new Error(`must be one of ${values.join(', ')}`);
@@ -73,11 +112,11 @@ function oneOf(...values: string[]): KeySpec['check'] {
 }
 
 const SPECS: Record<string, KeySpec> = {
-  'cleanup.policy': {
-    default: 'delete',
-    // Compaction is not implemented; accepting "compact" would silently keep everything.
-    check: oneOf('delete'),
-  },
+  'cleanup.policy': { default: 'delete', check: cleanupPolicy },
+  'min.cleanable.dirty.ratio': { default: String(minCleanableDirtyRatioDefault), check: decimal(0, 1) },
+  'min.compaction.lag.ms': { default: String(minCompactionLagMsDefault), check: integer(0, flushNeverValue) },
+  'max.compaction.lag.ms': { default: String(flushNeverValue), check: integer(1, flushNeverValue) },
+  'delete.retention.ms': { default: String(deleteRetentionMsDefault), check: integer(0, flushNeverValue) },
   'compression.type': { default: 'producer', check: oneOf('producer') },
   'retention.ms': { default: String(retentionMsDefault), check: integer(-1, flushNeverValue) },
   'retention.bytes': { default: String(retentionBytesDefault), check: integer(-1, flushNeverValue) },
@@ -134,5 +173,20 @@ export function parseConfig(topic: ConfigMap, defaults: ConfigMap): LogConfig {
     maxMessageBytes: n('max.message.bytes'),
     timestampType: v('message.timestamp.type') === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
     minInsyncReplicas: n('min.insync.replicas'),
+    compact: v('cleanup.policy').split(',').includes('compact'),
+    deleteRetention: v('cleanup.policy').split(',').includes('delete'),
+    minCleanableDirtyRatio: n('min.cleanable.dirty.ratio'),
+    minCompactionLagMs: n('min.compaction.lag.ms'),
+    maxCompactionLagMs: n('max.compaction.lag.ms'),
+    deleteRetentionMs: n('delete.retention.ms'),
   };
+}
+
+/** Checks rules between keys on an effective config (Kafka LogConfig.validateValues). Throws INVALID_CONFIG. */
+export function checkConfigRelations(c: LogConfig): void {
+  if (c.minCompactionLagMs > c.maxCompactionLagMs) {
+    throw new TributaryError('INVALID_CONFIG', `min.compaction.lag.ms ${c.minCompactionLagMs} must not exceed max.compaction.lag.ms ${c.maxCompactionLagMs}`, {
+      key: 'min.compaction.lag.ms',
+    });
+  }
 }

@@ -1,8 +1,9 @@
 /**
  * The one worker-thread pool (piscina), and the only module that imports piscina.
  *
- * Tasks: compress / decompress a payload, check every batch CRC in a buffer, and scan a
- * segment file (read and scanLog'ed on the worker). Small payloads stay on the calling
+ * Tasks: compress / decompress a payload, check every batch CRC in a buffer, scan a
+ * segment file (read and scanLog'ed on the worker), and run a log-compaction pass
+ * (compaction.ts: read segments, write cleaned copies). Small payloads stay on the calling
  * thread, where they cost less than a round trip to a worker; the cut-overs are
  * `workerCompressBytesMin` and `workerCrcBytesMin` in src/limits.ts, measured as recorded
  * in docs/workers.md.
@@ -28,7 +29,7 @@ import { inflatedBytesMax, workerCompressBytesMin, workerCrcBytesMin, workerThre
 import { compress, decompress } from '../format/compression/index.js';
 import type { ScanResult, ScanStop } from '../format/log-scan.js';
 import { checkBatchCrcs } from './crc-check.js';
-import type { CodecTask, CrcCheckResult, CrcTask, CrcTaskResult, ErrorEnvelope, ScanTask } from './tasks.js';
+import type { CodecTask, CompactResult, CompactTask, CrcCheckResult, CrcTask, CrcTaskResult, ErrorEnvelope, ScanTask } from './tasks.js';
 import { SCAN_HEADER_LENGTH, SCAN_STOPS } from './tasks.js';
 
 /**
@@ -194,6 +195,15 @@ export class WorkerPool {
       validEnd: packed[1]!,
       stop: SCAN_STOPS[packed[2]!] as ScanStop,
     };
+  }
+
+  /**
+   * One log-compaction pass on a worker (compaction.ts): reads the task's segment files,
+   * writes and fsyncs the cleaned ones, and returns their batch tables.
+   */
+  async compactSegments(task: CompactTask): Promise<CompactResult> {
+    this.#checkOpen();
+    return unwrap((await this.#pool.run(task, { name: 'compactSegments' })) as CompactResult | ErrorEnvelope);
   }
 
   /** Waits for queued tasks, then stops the threads. Later calls fail with CLOSED. */

@@ -62,3 +62,57 @@ export interface ScanTask {
 export const SCAN_HEADER_LENGTH = 3;
 export const SCAN_COLUMNS = 5;
 export const SCAN_STOPS = ['end', 'torn', 'invalid-length', 'invalid-magic', 'invalid-batch', 'offset-order', 'crc'] as const;
+
+/** One segment a compaction pass reads (and may rewrite). Paths are absolute. */
+export interface CompactSegmentInput {
+  /** The live `<base>.log`. */
+  path: string;
+  baseOffset: number;
+  /** Logical size: bytes of whole batches (the file may be longer, zero-filled, after a truncation). */
+  size: number;
+  /** Where a rewritten copy goes (`<base>.log.cleaned`). */
+  cleanedPath: string;
+}
+
+/**
+ * One compaction pass over a partition's closed segments (src/workers/compaction.ts):
+ * `segments` run from the log start to the cleanable end; those from `firstDirty` on are
+ * the dirty section the key map is built over.
+ */
+export interface CompactTask {
+  segments: CompactSegmentInput[];
+  firstDirty: number;
+  /** The cleaner's clock: tombstones whose delete horizon is <= this are dropped. */
+  nowMs: number;
+  /** delete.retention.ms: the horizon a tombstone's batch gets when first cleaned is now + this. */
+  deleteRetentionMs: number;
+  /** Stop mapping after the segment that takes the map past this many keys. */
+  keysMax: number;
+}
+
+/** The batch table of a rewritten segment file (the columns of a ScanResult, as plain arrays). */
+export interface CleanedSegment {
+  /** Index into the task's segments. */
+  index: number;
+  /** False when nothing in it was removed or marked: no file was written. */
+  cleaned: boolean;
+  sizeBefore: number;
+  sizeAfter: number;
+  positions: number[];
+  sizes: number[];
+  baseOffsets: number[];
+  lastOffsets: number[];
+  maxTimestamps: number[];
+}
+
+export interface CompactResult {
+  /** Segments [0, end) were handled (end < segments.length when the key map filled up). */
+  end: number;
+  segments: CleanedSegment[];
+  keys: number;
+  recordsRead: number;
+  recordsRemoved: number;
+  tombstonesRemoved: number;
+  /** Earliest delete horizon among tombstones still in segments [0, end), or -1 when none is left. */
+  nextDeleteHorizonMs: number;
+}

@@ -11,8 +11,9 @@ import { isTributaryError, storageIoError } from '../errors.js';
 import { compress as compressBytes, decompress as decompressBytes } from '../format/compression/index.js';
 import { scanLog } from '../format/log-scan.js';
 import { checkBatchCrcs } from './crc-check.js';
+import { compactSegments as compactSegmentsInThread } from './compaction.js';
 import { movable, ownArrayBuffer } from './pool.js';
-import type { CodecTask, CrcTask, CrcTaskResult, ErrorEnvelope, ScanTask } from './tasks.js';
+import type { CodecTask, CompactTask, CrcTask, CrcTaskResult, ErrorEnvelope, ScanTask } from './tasks.js';
 import { SCAN_COLUMNS, SCAN_HEADER_LENGTH, SCAN_STOPS } from './tasks.js';
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -88,6 +89,15 @@ export function scanSegment(task: ScanTask): unknown {
       at += r.count;
     }
     return movable(packed);
+  } catch (err) {
+    return envelope(err);
+  }
+}
+
+/** One compaction pass (compaction.ts): reads the segments, writes the cleaned ones, returns their batch tables. */
+export function compactSegments(task: CompactTask): unknown {
+  try {
+    return compactSegmentsInThread(task);
   } catch (err) {
     return envelope(err);
   }
