@@ -24,9 +24,11 @@ import type { ScanOptions, ScanResult } from '../format/log-scan.js';
 import { batchSizeAt } from '../format/record-batch.js';
 import { recoveryChunkBytes } from '../limits.js';
 import type { Logger } from '../logger.js';
+import type { CompactResult, CompactTask } from '../workers/tasks.js';
 import type { IoBackend, LogFile } from './io-backend.js';
 import { LogSegment } from './log-segment.js';
 import type { SegmentOptions } from './log-segment.js';
+import { recoverSwaps } from './segment-swap.js';
 
 /** The worker pool as storage uses it (src/workers/pool.ts provides it). */
 export interface StoragePool {
@@ -37,6 +39,8 @@ export interface StoragePool {
    * caller's `buf` is then detached): use the returned `bytes` afterwards.
    */
   verifyBatchCrcs(buf: Buffer): Promise<{ bad: { stored: number; computed: number } | null; validEnd: number; bytes: Buffer }>;
+  /** One log-compaction pass (src/workers/compaction.ts) on a worker; the log cleaner runs it in-thread without one. */
+  compactSegments?(task: CompactTask): Promise<CompactResult>;
 }
 
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
@@ -132,6 +136,8 @@ function listBaseOffsets(dir: string): number[] {
 
 export async function loadSegments(opts: LoadOptions): Promise<LoadResult> {
   const { dir, backend, log } = opts;
+  // Log-cleaner swaps a crash interrupted: finished or rolled back; their indexes are rebuilt.
+  const swapped = await recoverSwaps(dir, log);
   const bases = listBaseOffsets(dir);
   const segments: LogSegment[] = [];
   let recovered = false;
@@ -160,7 +166,7 @@ export async function loadSegments(opts: LoadOptions): Promise<LoadResult> {
       break;
     }
     const offsetEnd = i + 1 < segments.length ? segments[i + 1]!.baseOffset : Number.MAX_SAFE_INTEGER;
-    const trusted = i < recoverFrom && seg.loadTail(offsetEnd, (start, next) => scanLogFile(seg.log, start, { verifyCrc: true, expectedNextOffset: next }));
+    const trusted = i < recoverFrom && !swapped.has(seg.baseOffset) && seg.loadTail(offsetEnd, (start, next) => scanLogFile(seg.log, start, { verifyCrc: true, expectedNextOffset: next }));
     if (trusted) continue;
     if (i < recoverFrom) log.warn({ dir, segment: seg.baseOffset }, 'segment index or tail failed its check; rebuilding from the log');
     const result = await scan(seg, 0, seg.baseOffset);

@@ -112,9 +112,21 @@ function notTopic(resourceType: number): { errorCode: number; errorMessage: stri
   return { errorCode: KafkaErrorCode.INVALID_REQUEST, errorMessage: `unsupported resource type ${resourceType}` };
 }
 
-export async function handleAlterConfigs(state: BrokerState, req: RequestBody<'AlterConfigs'>): Promise<ResponseInput<'AlterConfigs'>> {
+type ConfigMap = Record<string, { value: string; isDefault: boolean }>;
+type Change = { set: Record<string, string>; remove: string[] };
+
+/**
+ * The loop both alter APIs share: per resource, refuse what is not a topic, compute the change
+ * from the topic's current config, then apply it (or only validate it), answering per resource.
+ */
+async function alterEach<R extends { resourceType: number; resourceName: string }>(
+  state: BrokerState,
+  resources: R[],
+  onlyValidate: boolean,
+  change: (r: R, config: ConfigMap) => Change,
+): Promise<{ resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null }[]> {
   const responses = [];
-  for (const r of req.resources) {
+  for (const r of resources) {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     const bad = notTopic(r.resourceType);
     if (bad) {
@@ -122,72 +134,58 @@ export async function handleAlterConfigs(state: BrokerState, req: RequestBody<'A
       continue;
     }
     try {
-      const { config } = state.engine.describeTopic(r.resourceName);
-      const set: Record<string, string> = {};
-      for (const c of r.configs) if (c.value !== null) set[c.name] = c.value;
-      // AlterConfigs replaces the whole set: everything not named returns to its default.
-      const remove = Object.keys(config).filter((k) => !(k in set) && !config[k]!.isDefault);
-      if (!req.validateOnly) await state.engine.alterTopicConfig(r.resourceName, set, remove);
-      else validateOnly(state, r.resourceName, set);
+      const { set, remove } = change(r, state.engine.describeTopic(r.resourceName).config);
+      if (onlyValidate) state.engine.validateTopicConfig(set);
+      else await state.engine.alterTopicConfig(r.resourceName, set, remove);
       responses.push({ ...base, errorCode: 0, errorMessage: null });
     } catch (err) {
       responses.push({ ...base, ...alterError(err) });
     }
   }
+  return responses;
+}
+
+export async function handleAlterConfigs(state: BrokerState, req: RequestBody<'AlterConfigs'>): Promise<ResponseInput<'AlterConfigs'>> {
+  const responses = await alterEach(state, req.resources, req.validateOnly, (r, config) => {
+    const set: Record<string, string> = {};
+    for (const c of r.configs) if (c.value !== null) set[c.name] = c.value;
+    // AlterConfigs replaces the whole set: everything not named returns to its default.
+    return { set, remove: Object.keys(config).filter((k) => !(k in set) && !config[k]!.isDefault) };
+  });
   return { throttleTimeMs: 0, responses };
 }
 
 export async function handleIncrementalAlterConfigs(state: BrokerState, req: RequestBody<'IncrementalAlterConfigs'>): Promise<ResponseInput<'IncrementalAlterConfigs'>> {
-  const responses = [];
-  for (const r of req.resources) {
-    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-    const bad = notTopic(r.resourceType);
-    if (bad) {
-      responses.push({ ...base, ...bad });
-      continue;
-    }
-    try {
-      const { config } = state.engine.describeTopic(r.resourceName);
-      const set: Record<string, string> = {};
-      const remove: string[] = [];
-      for (const c of r.configs) {
-        const current = (set[c.name] ?? config[c.name]?.value ?? '').split(',').filter((s) => s !== '');
-        switch (c.configOperation) {
-          case OP_SET:
-            if (c.value === null) throw invalid(`null value for ${c.name}`);
-            set[c.name] = c.value;
-            break;
-          case OP_DELETE:
-            remove.push(c.name);
-            break;
-          case OP_APPEND:
-          case OP_SUBTRACT: {
-            if (!LIST_KEYS.has(c.name)) throw invalid(`${c.name} is not a list config; APPEND/SUBTRACT do not apply`);
-            const items = (c.value ?? '').split(',').filter((s) => s !== '');
-            const next = c.configOperation === OP_APPEND ? [...current, ...items.filter((i) => !current.includes(i))] : current.filter((i) => !items.includes(i));
-            set[c.name] = next.join(',');
-            break;
-          }
-          default:
-            throw invalid(`unknown config operation ${c.configOperation}`);
+  const responses = await alterEach(state, req.resources, req.validateOnly, (r, config) => {
+    const set: Record<string, string> = {};
+    const remove: string[] = [];
+    for (const c of r.configs) {
+      const current = (set[c.name] ?? config[c.name]?.value ?? '').split(',').filter((s) => s !== '');
+      switch (c.configOperation) {
+        case OP_SET:
+          if (c.value === null) throw invalid(`null value for ${c.name}`);
+          set[c.name] = c.value;
+          break;
+        case OP_DELETE:
+          remove.push(c.name);
+          break;
+        case OP_APPEND:
+        case OP_SUBTRACT: {
+          if (!LIST_KEYS.has(c.name)) throw invalid(`${c.name} is not a list config; APPEND/SUBTRACT do not apply`);
+          const items = (c.value ?? '').split(',').filter((s) => s !== '');
+          const next = c.configOperation === OP_APPEND ? [...current, ...items.filter((i) => !current.includes(i))] : current.filter((i) => !items.includes(i));
+          set[c.name] = next.join(',');
+          break;
         }
+        default:
+          throw invalid(`unknown config operation ${c.configOperation}`);
       }
-      if (!req.validateOnly) await state.engine.alterTopicConfig(r.resourceName, set, remove);
-      else validateOnly(state, r.resourceName, set);
-      responses.push({ ...base, errorCode: 0, errorMessage: null });
-    } catch (err) {
-      responses.push({ ...base, ...alterError(err) });
     }
-  }
+    return { set, remove };
+  });
   return { throttleTimeMs: 0, responses };
 }
 
 function invalid(message: string): TributaryError {
   return new TributaryError('INVALID_CONFIG', message);
-}
-
-/** validateOnly: check the keys and values the way an alter would, without applying them. */
-function validateOnly(state: BrokerState, topic: string, set: Record<string, string>): void {
-  state.engine.describeTopic(topic);
-  state.engine.validateTopicConfig(set);
 }
