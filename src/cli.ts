@@ -6,6 +6,8 @@
  *                   [--partitions N] [--no-auto-create-topics] [--flush-messages N] [--flush-ms MS]
  *                   [--backend auto|mmap|file] [--log-level L]
  *
+ *   tributary perf produce|consume|e2e [options]   the load generator (src/perf/, docs/perf.md)
+ *
  * Environment: TRIBUTARY_HOST, TRIBUTARY_PORT, TRIBUTARY_DATA_DIR (flags win), TRIBUTARY_LOG_LEVEL.
  * SIGTERM/SIGINT shut down gracefully: stop accepting, finish in-flight requests, flush,
  * write the clean-shutdown marker.
@@ -15,6 +17,7 @@ import { pino } from 'pino';
 import { startBroker } from './server/broker.js';
 
 const USAGE = `usage: tributary serve [options]
+       tributary perf produce|consume|e2e [options]   (tributary perf --help)
        tributary groups list|describe GROUP [--bootstrap HOST:PORT]
 
   --host HOST              interface to listen on (env TRIBUTARY_HOST, default 127.0.0.1)
@@ -110,6 +113,13 @@ async function main(): Promise<void> {
   switch (cmd) {
     case 'serve':
       return serve(rest);
+    case 'perf': {
+      // Loaded on demand: serve does not need the load generator (or its histograms).
+      const { perfMain } = await import('./perf/cli.js');
+      const status = await perfMain(rest);
+      process.exit(status);
+      return;
+    }
     case 'groups': {
       const { groupsCommand } = await import('./tools/groups-command.js');
       process.exitCode = await groupsCommand(rest);

@@ -160,7 +160,8 @@ function checkKeyDistribution(d: KeyDistribution): KeyDistribution {
 
 /** Fills defaults and checks every option; `mode` adds the checks one mode needs. */
 export function resolveOptions(mode: PerfMode, input: PerfOptionsInput): PerfOptions {
-  const o: PerfOptions = { ...PERF_DEFAULTS, ...stripUndefined(input) };
+  if (typeof input.bootstrap !== 'string') throw usageError('--bootstrap host:port is required', { option: '--bootstrap' });
+  const o: PerfOptions = { ...PERF_DEFAULTS, ...stripUndefined(input), bootstrap: input.bootstrap };
   parseHostPort(o.bootstrap);
   if (typeof o.topic !== 'string' || o.topic.length === 0 || o.topic.length > topicNameLengthMax || !/^[a-zA-Z0-9._-]+$/.test(o.topic)) {
     throw usageError(`--topic must be 1-${topicNameLengthMax} characters of [a-zA-Z0-9._-], got '${String(o.topic)}'`, { option: '--topic' });

@@ -22,6 +22,7 @@ import { childLogger, defaultLogger } from '../logger.js';
 import { createBackend, defaultIoHooks } from './io-backend.js';
 import type { BackendName, IoHooks } from './io-backend.js';
 import type { StoragePool } from './log-loader.js';
+import type { CleanOptions, CleanResult } from './log-cleaner.js';
 import { LogManager } from './log-manager.js';
 import type { AppendOptions, AppendResult, ReadResult } from './partition-log.js';
 import { ProducerIdManager } from './producer-id-manager.js';
@@ -30,6 +31,7 @@ import { validateConfig } from './topic-config.js';
 export type { AppendOptions, AppendResult, ReadResult } from './partition-log.js';
 export type { BackendName, IoHooks } from './io-backend.js';
 export type { StoragePool } from './log-loader.js';
+export type { CleanOptions, CleanResult } from './log-cleaner.js';
 export { TOPIC_CONFIG_KEYS } from './topic-config.js';
 export { validateTopicName } from './topic-name.js';
 
@@ -50,6 +52,8 @@ export interface StorageEngineOptions {
   retentionCheckIntervalMs?: number;
   /** How often the recovery-point checkpoint is written (default limits.checkpointIntervalMs). */
   checkpointIntervalMs?: number;
+  /** How often the log cleaner looks at compacted topics (default limits.cleanerCheckIntervalMs). */
+  cleanerCheckIntervalMs?: number;
   /**
    * Kafka's producer.id.expiration.ms, engine-wide (default limits.producerIdExpirationMsDefault,
    * 1 day): an idempotent producer whose last batch's timestamp is this old is forgotten.
@@ -120,6 +124,7 @@ export class StorageEngine {
       ...(opts.pool ? { pool: opts.pool } : {}),
       ...(opts.retentionCheckIntervalMs !== undefined ? { retentionCheckIntervalMs: opts.retentionCheckIntervalMs } : {}),
       ...(opts.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: opts.checkpointIntervalMs } : {}),
+      ...(opts.cleanerCheckIntervalMs !== undefined ? { cleanerCheckIntervalMs: opts.cleanerCheckIntervalMs } : {}),
       ...(opts.producerIdExpirationMs !== undefined ? { producerIdExpirationMs: checkExpiration(opts.producerIdExpirationMs) } : {}),
       onEndOffsetChange: (topic, partition, hw, leo) => {
         for (const l of engine.listeners) l(topic, partition, hw, leo);
@@ -249,6 +254,17 @@ export class StorageEngine {
    */
   allocateProducerId(): Promise<number> {
     return this.producerIds.allocate();
+  }
+
+  /**
+   * Runs the log cleaner now (it also runs on a timer) over the compacted partitions: all of
+   * them, one topic's, or one partition. Each is cleaned when its dirty ratio, compaction lags
+   * or tombstone horizons call for it, or, with `{ force: true }`, whatever is cleanable
+   * (closed segments below the high watermark and older than min.compaction.lag.ms).
+   * Resolves with one entry per partition that was cleaned. Offsets never change.
+   */
+  compact(topic?: string, partition?: number, opts: CleanOptions = {}): Promise<CleanResult[]> {
+    return this.manager.compact(topic, partition, opts);
   }
 
   /** Subscribes to end-offset changes; returns the unsubscribe function. */

@@ -23,15 +23,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TributaryError, storageIoError } from '../errors.js';
-import { checkpointIntervalMs, partitionsMax, retentionCheckIntervalMs } from '../limits.js';
+import { checkpointIntervalMs, cleanerCheckIntervalMs, partitionsMax, retentionCheckIntervalMs } from '../limits.js';
 import type { Logger } from '../logger.js';
 import { fsyncDir, removeFileDurably, writeFileAtomic } from './durable-fs.js';
 import type { IoBackend } from './io-backend.js';
+import { LogCleaner } from './log-cleaner.js';
+import type { CleanOptions, CleanResult } from './log-cleaner.js';
 import type { StoragePool } from './log-loader.js';
 import { OffsetCheckpoint, partitionKey } from './offset-checkpoint.js';
 import type { PartitionOffsets } from './offset-checkpoint.js';
 import { PartitionLog } from './partition-log.js';
-import { TOPIC_CONFIG_KEYS, defaultConfig, parseConfig, validateConfig } from './topic-config.js';
+import { TOPIC_CONFIG_KEYS, checkConfigRelations, defaultConfig, parseConfig, validateConfig } from './topic-config.js';
 import type { ConfigMap } from './topic-config.js';
 import { collisionKey, validateTopicName } from './topic-name.js';
 
@@ -51,6 +53,8 @@ export interface LogManagerOptions {
   topicDefaults: ConfigMap;
   pool?: StoragePool;
   retentionCheckIntervalMs?: number;
+  /** How often the log cleaner looks at compacted logs (default limits.cleanerCheckIntervalMs). */
+  cleanerCheckIntervalMs?: number;
   checkpointIntervalMs?: number;
   /** producer.id.expiration.ms for every partition (default limits.producerIdExpirationMsDefault). */
   producerIdExpirationMs?: number;
@@ -90,6 +94,8 @@ export class LogManager {
   private readonly startCheckpoint: OffsetCheckpoint;
   private admin: Promise<unknown> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
+  private readonly cleaner: LogCleaner;
+  private cleaning: Promise<unknown> | null = null;
   private closed = false;
   /** Whether the last stop was clean (for tests and logs). */
   readonly hadCleanShutdown: boolean;
@@ -104,6 +110,7 @@ export class LogManager {
     this.recoveryCheckpoint = new OffsetCheckpoint(path.join(opts.dataDir, RECOVERY_POINT_FILE), opts.log);
     this.startCheckpoint = new OffsetCheckpoint(path.join(opts.dataDir, LOG_START_FILE), opts.log);
     this.hadCleanShutdown = cleanShutdown;
+    this.cleaner = new LogCleaner({ dataDir: opts.dataDir, backend: opts.backend, log: opts.log, clock: opts.clock, ...(opts.pool ? { pool: opts.pool } : {}) });
   }
 
   static async open(opts: LogManagerOptions): Promise<LogManager> {
@@ -193,9 +200,16 @@ export class LogManager {
     const checkpoint = setInterval(() => {
       this.writeCheckpoints().catch((err: unknown) => this.opts.log.error({ err }, 'checkpoint write failed'));
     }, this.opts.checkpointIntervalMs ?? checkpointIntervalMs);
+    const cleaner = setInterval(() => {
+      if (this.cleaning) return; // the previous round is still going
+      this.cleaning = this.compact()
+        .catch((err: unknown) => this.opts.log.error({ err }, 'log cleaning failed'))
+        .finally(() => (this.cleaning = null));
+    }, this.opts.cleanerCheckIntervalMs ?? cleanerCheckIntervalMs);
     retention.unref();
     checkpoint.unref();
-    this.timers = [retention, checkpoint];
+    cleaner.unref();
+    this.timers = [retention, checkpoint, cleaner];
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -246,6 +260,7 @@ export class LogManager {
       throw new TributaryError('INVALID_PARTITIONS', `partition count ${partitions} is not in [1, ${partitionsMax}]`, { partitions });
     }
     const own = validateConfig(config);
+    checkConfigRelations(parseConfig(own, this.defaults));
     return this.serial(async () => {
       if (this.topics.has(name)) throw new TributaryError('TOPIC_EXISTS', `topic '${name}' already exists`, { topic: name });
       const key = collisionKey(name);
@@ -278,6 +293,7 @@ export class LogManager {
         }
         this.recoveryPoints.delete(partitionKey(name, log.partition));
         this.startOffsets.delete(partitionKey(name, log.partition));
+        await this.cleaner.forget(name, log.partition);
       }
       await fsyncDir(this.opts.dataDir);
       await this.writeCheckpoints();
@@ -314,6 +330,7 @@ export class LogManager {
       }
       const next: ConfigMap = { ...t.config, ...valid };
       for (const k of remove) delete next[k];
+      checkConfigRelations(parseConfig(next, this.defaults));
       await this.writeTopicFile(name, t.partitions.length, next, t.topicId);
       t.config = next;
       const parsed = parseConfig(next, this.defaults);
@@ -322,6 +339,34 @@ export class LogManager {
   }
 
   // ---- background work ----------------------------------------------------------------------
+
+  /**
+   * One log-cleaner pass now over the compacted partitions (all, one topic's, or one), each
+   * cleaned if its dirty ratio, lags or tombstone horizons call for it (or whatever is
+   * cleanable with `force`). Resolves with what each cleaned partition's pass did.
+   * An error on one partition is logged and the others are still cleaned; the first is rethrown.
+   */
+  async compact(topic?: string, partition?: number, opts: CleanOptions = {}): Promise<CleanResult[]> {
+    const logs = topic === undefined ? this.allLogs() : partition === undefined ? this.topic(topic).partitions : [this.partition(topic, partition)];
+    const out: CleanResult[] = [];
+    let failure: unknown = null;
+    for (const log of logs) {
+      try {
+        const r = await this.cleaner.cleanLog(log, opts);
+        if (r) out.push(r);
+      } catch (err) {
+        this.opts.log.error({ err, topic: log.topic, partition: log.partition }, 'cleaning a log failed');
+        failure ??= err;
+      }
+    }
+    if (failure !== null) throw failure;
+    return out;
+  }
+
+  /** The log cleaner's checkpointed first dirty offset of a partition (tests and tools). */
+  cleanerCheckpoint(topic: string, partition: number): number | undefined {
+    return this.cleaner.firstDirtyOffset(topic, partition);
+  }
 
   /** One retention pass over every log. Resolves with the number of segments deleted. */
   async enforceRetention(): Promise<number> {
@@ -356,6 +401,7 @@ export class LogManager {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await this.cleaner.close();
     const results = await Promise.allSettled(this.allLogs().map((l) => l.close()));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     await this.writeCheckpoints();

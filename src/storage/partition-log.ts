@@ -41,6 +41,7 @@ import type { IoBackend } from './io-backend.js';
 import { loadSegments } from './log-loader.js';
 import type { StoragePool } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
+import { requireRecordKeys } from './record-keys.js';
 import type { SegmentOptions } from './log-segment.js';
 import { ProducerStateManager } from './producer-state.js';
 import type { LogConfig } from './topic-config.js';
@@ -316,6 +317,8 @@ export class PartitionLog {
 
   private applyAppend(batch: DeflatedBatch, opts: AppendOptions): { seq: number; result: AppendResult } {
     this.checkWritable();
+    // Kafka rejects keyless records in compacted topics (INVALID_RECORD) before anything else.
+    if (this.config.compact) requireRecordKeys(batch);
     const producerId = batch.producerId;
     if (producerId >= 0) {
       const dup = this.producers.checkAppend(batch);
@@ -632,7 +635,8 @@ export class PartitionLog {
   enforceRetention(now = this.opts.clock()): Promise<number> {
     return this.enqueue(async () => {
       if (this.closed || this.failure) return 0;
-      const { retentionMs, retentionBytes } = this.config;
+      // A compact-only policy keeps records until the cleaner supersedes them: no time or size retention.
+      const { retentionMs, retentionBytes } = this.config.deleteRetention ? this.config : { retentionMs: -1, retentionBytes: -1 };
       this.producers.removeExpired(now);
       let excess = retentionBytes >= 0 ? this.size - retentionBytes : -1;
       return this.deleteOldSegments((seg) => {
@@ -679,6 +683,43 @@ export class PartitionLog {
       await seg.delete();
     }
     return doomed.length;
+  }
+
+  // ---- log cleaner (log-cleaner.ts) ---------------------------------------------------------
+
+  /** The closed segments, oldest first (a snapshot for the log cleaner; never the active one). */
+  closedSegments(): LogSegment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  /**
+   * Swaps in a cleaned copy of closed segment `old`, in the mutation chain: when `old` is
+   * still a closed segment of this log with `size` bytes, runs `install` (which renames the
+   * cleaned files over it and opens them) and puts its result in `old`'s place. Resolves
+   * false, without calling `install`, when the log changed under the cleaner (truncation,
+   * retention, close). Readers keep whatever they already hold of `old`.
+   */
+  replaceSegment(old: LogSegment, size: number, install: () => Promise<LogSegment>): Promise<boolean> {
+    return this.enqueue(async () => {
+      if (this.closed || this.failure) return false;
+      if (this.syncing) await this.syncing;
+      const i = this.segments.indexOf(old);
+      if (i < 0 || i === this.segments.length - 1 || old.size !== size) return false;
+      let fresh: LogSegment;
+      try {
+        fresh = await install();
+      } catch (err) {
+        // Past the swap's commit point the files are the new segment: this log's view of them is stale.
+        if (isTributaryError(err) && err.context.committed) this.fail(err);
+        throw err;
+      }
+      this.segments[i] = fresh;
+      this.dirty.delete(old);
+      this.rolled.delete(old);
+      old.deleted = true;
+      old.close();
+      return true;
+    });
   }
 
   // ---- close -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@
  * the old or wholly the new segment, and index files are never trusted across a swap: every
  * base that had leftovers is returned so the loader rebuilds its indexes from the log.
  *
- * Concurrency: `swapIn` is called by the owning PartitionLog inside its mutation chain
+ * Concurrency: `commitSwap` and `finishSwap` are called by the owning PartitionLog inside its mutation chain
  * (nothing else touches that segment's files meanwhile); readers of the old segment keep
  * its open descriptor or mapping, which outlive the rename.
  */
@@ -45,13 +45,18 @@ export function segmentPath(dir: string, baseOffset: number, suffix: string, ext
   return path.join(dir, segmentFileName(baseOffset, suffix) + extra);
 }
 
-/** Steps 2-4 above, for `.cleaned` files that are complete and synced. */
-export async function swapIn(dir: string, baseOffset: number): Promise<void> {
+/** Steps 2 and 3 above, for `.cleaned` files that are complete and synced: the cleaned segment is committed when this resolves. */
+export async function commitSwap(dir: string, baseOffset: number): Promise<void> {
   const p = (suffix: string, extra = '') => segmentPath(dir, baseOffset, suffix, extra);
   await rename(p(INDEX_SUFFIX, CLEANED_SUFFIX), p(INDEX_SUFFIX, SWAP_SUFFIX));
   await rename(p(TIME_INDEX_SUFFIX, CLEANED_SUFFIX), p(TIME_INDEX_SUFFIX, SWAP_SUFFIX));
   await rename(p(LOG_SUFFIX, CLEANED_SUFFIX), p(LOG_SUFFIX, SWAP_SUFFIX));
-  await fsyncDir(dir); // committed
+  await fsyncDir(dir);
+}
+
+/** Step 4 above: the `.swap` files replace the live ones, indexes first, the log last. */
+export async function finishSwap(dir: string, baseOffset: number): Promise<void> {
+  const p = (suffix: string, extra = '') => segmentPath(dir, baseOffset, suffix, extra);
   await rename(p(INDEX_SUFFIX, SWAP_SUFFIX), p(INDEX_SUFFIX));
   await rename(p(TIME_INDEX_SUFFIX, SWAP_SUFFIX), p(TIME_INDEX_SUFFIX));
   await rename(p(LOG_SUFFIX, SWAP_SUFFIX), p(LOG_SUFFIX));

@@ -165,7 +165,8 @@ export function parseConfig(topic: ConfigMap, defaults: ConfigMap): LogConfig {
     retentionMs: n('retention.ms'),
     retentionBytes: n('retention.bytes'),
     segmentBytes: n('segment.bytes'),
-    segmentMs: n('segment.ms'),
+    // Kafka LogConfig.maxSegmentMs: a compacted log rolls by max.compaction.lag.ms too, so its records become cleanable in time.
+    segmentMs: v('cleanup.policy').includes('compact') ? Math.min(n('segment.ms'), n('max.compaction.lag.ms')) : n('segment.ms'),
     segmentIndexBytes: n('segment.index.bytes'),
     indexIntervalBytes: n('index.interval.bytes'),
     flushMessages: n('flush.messages'),

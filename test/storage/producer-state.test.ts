@@ -3,12 +3,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isTributaryError } from '../../src/errors.js';
 import { encodeBatch } from '../../src/format/batch-builder.js';
-import { DeflatedBatch } from '../../src/format/record-batch.js';
 import type { StorageEngine } from '../../src/storage/index.js';
 import { PRODUCER_ID_FILE } from '../../src/storage/producer-id-manager.js';
 import { decodeSnapshot, encodeSnapshot, inSequence, incrementSequence } from '../../src/storage/producer-state.js';
 import type { ProducerEntry } from '../../src/storage/producer-state.js';
-import { BACKENDS, batchOffsets, memoryLogger, openEngine, readAll, rmDir, segmentFiles, tmpDir } from './helpers.js';
+import { BACKENDS, memoryLogger, openEngine, readAll, rmDir, segmentFiles, tmpDir } from './helpers.js';
 
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -31,7 +30,7 @@ describe('sequence arithmetic and the snapshot codec', () => {
     expect(inSequence(INT32_MAX, 0)).toBe(true);
     expect(inSequence(4, 5)).toBe(true);
     expect(inSequence(4, 6)).toBe(false);
-    expect(inSequence(INT32_MAX, INT32_MAX + 1)).toBe(true === false);
+    expect(inSequence(INT32_MAX - 1, 0)).toBe(false);
   });
 
   it('round-trips a snapshot and rejects every single-byte corruption', () => {
@@ -359,8 +358,7 @@ describe.each(BACKENDS)('idempotent producers (%s backend)', (backend) => {
     engine = undefined;
     const offs = snapshots().map((f) => Number(f.slice(0, 20)));
     expect(offs.length).toBeLessThanOrEqual(3);
-    expect(offs[offs.length - 1]).toBe(20);
-    const stored = [...DeflatedBatch.all(fs.readFileSync(path.join(partDir(), segmentFiles(dir, 't')[0]!)))];
-    expect(batchOffsets([Buffer.concat(stored.map((b) => b.bytes))])[0]).toBe(0);
+    expect(offs[offs.length - 1]).toBe(20); // the one close wrote
+    expect(segmentFiles(dir, 't').length).toBeGreaterThan(3);
   });
 });
