@@ -127,9 +127,20 @@ export function parsePerfArgs(argv: string[]): ParsedPerfArgs {
   options.progress = { type: 'boolean' };
   options['no-progress'] = { type: 'boolean' };
   options.help = { type: 'boolean', short: 'h' };
+  // `--acks -1` is how Kafka tools spell it, but parseArgs takes "-1" for a flag: glue a
+  // negative number to the option before it (`--acks=-1`).
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else args.push(a);
+  }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
     throw usageError((err as Error).message.replace(/\. To specify a positional argument.*$/, ''));
   }

@@ -79,22 +79,18 @@ export class LatencyHistogram {
   }
 
   valueAtPercentileMs(p: number): number {
-    return this.h.totalCount === 0 ? 0 : ms(this.h.getValueAtPercentile(p));
+    return this.h.totalCount === 0 ? 0 : ms(Math.min(this.h.maxValue, this.h.getValueAtPercentile(p)));
   }
 
   summary(): LatencySummary {
     const h = this.h;
     if (h.totalCount === 0) return { count: 0, minMs: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0 };
-    return {
-      count: h.totalCount,
-      minMs: ms(h.minNonZeroValue),
-      meanMs: ms(h.mean),
-      p50Ms: ms(h.getValueAtPercentile(50)),
-      p90Ms: ms(h.getValueAtPercentile(90)),
-      p99Ms: ms(h.getValueAtPercentile(99)),
-      p999Ms: ms(h.getValueAtPercentile(99.9)),
-      maxMs: ms(h.maxValue),
-    };
+    // A percentile is reported as the highest value of its bucket, which can lie a bucket's
+    // width (0.1%) above the exact max; clamp so that min <= p50 <= ... <= max always holds.
+    const min = h.minNonZeroValue;
+    const max = h.maxValue;
+    const at = (p: number): number => ms(Math.min(max, Math.max(min, h.getValueAtPercentile(p))));
+    return { count: h.totalCount, minMs: ms(min), meanMs: ms(h.mean), p50Ms: at(50), p90Ms: at(90), p99Ms: at(99), p999Ms: at(99.9), maxMs: ms(max) };
   }
 
   /** Frees WebAssembly memory; the histogram must not be used afterwards. */

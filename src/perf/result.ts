@@ -113,9 +113,11 @@ export function formatResult(r: PerfResult): string {
   const o = r.options;
   const lines: string[] = [];
   const rate = o.rate > 0 ? `${fmt(o.rate, 0)} rec/s` : 'max rate';
+  const parts = r.target.partitions === 1 ? '1 partition' : `${r.target.partitions} partitions`;
+  const producing = r.mode === 'consume' ? `from ${o.from}` : `${o.recordSizeBytes} B records, ${rate}, acks ${o.acks}, ${o.compression}`;
   lines.push(
-    `tributary perf ${r.mode}: ${r.target.bootstrap} topic ${r.target.topic} (${r.target.partitions} partitions${r.target.topicCreated ? ', created' : ''}), ` +
-      `${o.recordSizeBytes} B records, ${rate}, acks ${o.acks}, ${o.compression}, histograms ${r.histogram}${r.aborted ? ' [aborted]' : ''}`,
+    `tributary perf ${r.mode}: ${r.target.bootstrap} topic ${r.target.topic} (${parts}${r.target.topicCreated ? ', created' : ''}), ` +
+      `${producing}, histograms ${r.histogram}${r.aborted ? ' [aborted]' : ''}`,
   );
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (r.produce) {

@@ -9,8 +9,9 @@
  *   value = null (tombstone): the commit was deleted (DeleteGroups).
  * One OffsetCommit request becomes one batch, so its commits land together or not at all.
  *
- * The topic has one partition and flush.messages=1 (a commit is acknowledged once on disk).
- * It is not compacted yet, so it grows with every commit. On start every batch is read back in offset order and the latest
+ * The topic has one partition, flush.messages=1 (a commit is acknowledged once on disk) and
+ * cleanup.policy=compact, so the log cleaner keeps only the latest commit per key (and drops
+ * a deleted group's tombstones after delete.retention.ms). On start every batch is read back in offset order and the latest
  * value per key wins, so committed offsets survive a restart and an unclean stop (recovery
  * truncates a torn tail, which only ever holds unacknowledged commits).
  */
@@ -103,8 +104,12 @@ export class OffsetStore {
 
   static async open(engine: StorageEngine, log: Logger): Promise<OffsetStore> {
     const store = new OffsetStore(engine, log);
+    const config = { 'flush.messages': '1', 'cleanup.policy': 'compact' };
     if (!engine.listTopics().includes(OFFSETS_TOPIC)) {
-      await engine.createTopic(OFFSETS_TOPIC, { partitions: 1, config: { 'flush.messages': 1 } });
+      await engine.createTopic(OFFSETS_TOPIC, { partitions: 1, config });
+    } else {
+      const current = engine.describeTopic(OFFSETS_TOPIC).config;
+      if (current['cleanup.policy']?.value !== 'compact' || current['flush.messages']?.value !== '1') await engine.alterTopicConfig(OFFSETS_TOPIC, config);
     }
     store.load();
     return store;

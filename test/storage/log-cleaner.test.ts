@@ -163,9 +163,10 @@ describe.each(BACKENDS)('log compaction (%s backend)', (backend) => {
   });
 
   it('respects min.compaction.lag.ms at its boundary (segment largest timestamp)', async () => {
-    await engine.createTopic(T, { partitions: 1, config: { 'cleanup.policy': 'compact', 'segment.bytes': 200, 'min.compaction.lag.ms': 5_000 } });
+    const one = (ts: number) => kbatch([['k', `v${ts}`]], { ts });
+    await engine.createTopic(T, { partitions: 1, config: { 'cleanup.policy': 'compact', 'segment.bytes': 2 * one(1_000).length, 'min.compaction.lag.ms': 5_000 } });
     // Three segments of two batches each: timestamps 1000, 2000, then the active one.
-    for (const ts of [1_000, 1_000, 2_000, 2_000, 3_000]) await engine.append(T, 0, kbatch([['k', `v${ts}`.padEnd(50, '.')]], { ts }));
+    for (const ts of [1_000, 1_000, 2_000, 2_000, 3_000]) await engine.append(T, 0, one(ts));
     const bases = baseOffsets(dir);
     expect(bases).toEqual([0, 2, 4]);
     now = 2_000 + 5_000 - 1;
@@ -343,7 +344,8 @@ describe.each(BACKENDS)('recovery of interrupted swaps (%s backend)', (backend) 
   it('every swap state at every segment recovers to old or new segments, losing nothing', async () => {
     const p = await prepare();
     const name = (b: number, ext: string) => `${String(b).padStart(20, '0')}.${ext}`;
-    for (let j = 0; j < p.changed.length; j++) {
+    // The crash hits the first, a middle or the last segment of the pass.
+    for (const j of new Set([0, p.changed.length >> 1, p.changed.length - 1])) {
       for (const state of STATES) {
         const dir = path.join(root, `case-${j}-${state}`);
         fs.cpSync(p.before, dir, { recursive: true });

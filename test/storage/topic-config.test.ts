@@ -27,7 +27,8 @@ describe('topic config', () => {
     expect(bad({ 'flush.messages': '9223372036854775808' })).toBe(true);
     expect(bad({ 'message.timestamp.type': 'LogAppendTime' })).toBe(false);
     expect(bad({ 'message.timestamp.type': 'logappendtime' })).toBe(true);
-    expect(bad({ 'cleanup.policy': 'compact' })).toBe(true);
+    expect(bad({ 'cleanup.policy': 'compact' })).toBe(false);
+    expect(bad({ 'cleanup.policy': 'compaction' })).toBe(true);
     expect(bad({ 'min.insync.replicas': 0 })).toBe(true);
     expect(bad({ 'segment.index.bytes': 23 })).toBe(true);
     expect(bad({ 'max.message.bytes': 'abc' })).toBe(true);
