@@ -12,8 +12,10 @@
  * SIGTERM/SIGINT shut down gracefully: stop accepting, finish in-flight requests, flush,
  * write the clean-shutdown marker.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import type { Logger } from './logger.js';
 import { startBroker } from './server/broker.js';
 
 const USAGE = `usage: tributary serve [options]
@@ -58,6 +60,8 @@ async function serve(argv: string[]): Promise<void> {
       'flush-ms': { type: 'string' },
       backend: { type: 'string' },
       'log-level': { type: 'string' },
+      // Hidden (not in USAGE): used by `make bench` (native-free-bench/broker-process.ts).
+      'stats-interval-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -88,6 +92,8 @@ async function serve(argv: string[]): Promise<void> {
     backend,
     logger,
   });
+  const statsIntervalMs = intArg('--stats-interval-ms', values['stats-interval-ms']);
+  if (statsIntervalMs !== undefined && statsIntervalMs > 0) logEventLoopDelay(logger, statsIntervalMs);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -106,6 +112,32 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** Sampling period of the event-loop delay monitor: Node's default; shorter periods perturb the loop more. */
+const EVENT_LOOP_SAMPLE_MS = 10;
+
+/**
+ * Hidden `--stats-interval-ms MS`: every MS, logs the event-loop delay percentiles of that
+ * window (then starts a new one), for the benchmark to attribute to its scenarios. The
+ * monitor records the interval between consecutive 10 ms timer callbacks; the delay logged
+ * is that interval minus the 10 ms (an idle loop shows ~0), in milliseconds.
+ */
+function logEventLoopDelay(logger: Logger, intervalMs: number): void {
+  const h = monitorEventLoopDelay({ resolution: EVENT_LOOP_SAMPLE_MS });
+  h.enable();
+  const ms = (ns: number): number => Math.max(0, ns / 1e6 - EVENT_LOOP_SAMPLE_MS);
+  let windowStartMs = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (h.count > 0) {
+      const eventLoopDelay = { windowStartMs, windowEndMs: now, samples: h.count, p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max), meanMs: ms(h.mean) };
+      logger.info({ eventLoopDelay }, 'event loop delay');
+    }
+    h.reset();
+    windowStartMs = now;
+  }, intervalMs);
+  timer.unref();
 }
 
 async function main(): Promise<void> {

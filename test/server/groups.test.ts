@@ -144,3 +144,42 @@ describe('consumer groups (kafkajs)', () => {
     }
   });
 });
+
+describe('group administration (kafkajs admin)', () => {
+  it('lists, describes and deletes groups; a group with members cannot be deleted', async () => {
+    const d = tmpDir();
+    const broker = await startBroker({ dataDir: d.dir, port: 0 });
+    try {
+      const kafka = new Kafka({ clientId: 'groups-admin', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'adm', numPartitions: 2 }] });
+      const consumer = kafka.consumer({ groupId: 'g-admin', maxWaitTimeInMs: 100 });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'adm', fromBeginning: true });
+      let joined = false;
+      consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+      await consumer.run({ eachMessage: async () => undefined });
+      await until('the consumer joined', () => joined);
+      await admin.setOffsets({ groupId: 'g-offsets-only', topic: 'adm', partitions: [{ partition: 0, offset: '0' }] });
+
+      const listed = (await admin.listGroups()).groups.map((g) => g.groupId).sort();
+      expect(listed).toEqual(['g-admin', 'g-offsets-only']);
+      const described = await admin.describeGroups(['g-admin', 'nope']);
+      expect(described.groups[0]).toMatchObject({ groupId: 'g-admin', state: 'Stable', protocolType: 'consumer', protocol: 'RoundRobinAssigner' });
+      expect(described.groups[0]!.members).toHaveLength(1);
+      expect(described.groups[1]).toMatchObject({ groupId: 'nope', state: 'Dead' });
+
+      await expect(admin.deleteGroups(['g-admin'])).rejects.toThrow();
+      const ok = await admin.deleteGroups(['g-offsets-only']);
+      expect(ok[0]).toMatchObject({ groupId: 'g-offsets-only', errorCode: 0 });
+      const offsets = await admin.fetchOffsets({ groupId: 'g-offsets-only', topics: ['adm'] });
+      expect(offsets[0]!.partitions.every((p) => p.offset === '-1')).toBe(true);
+      await consumer.disconnect();
+      await admin.disconnect();
+    } finally {
+      await broker.close();
+      d.cleanup();
+    }
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * What bounds the end-to-end scenarios, measured in the same run on the same machine:
+ *  - fdatasync'd sequential writes: the raw-disk baseline (baseline.ts `rawWrite`) with
+ *    1 MiB writes, each followed by fdatasync, in the benchmark's data directory;
+ *  - loopback TCP throughput: one Node socket writing 1 MiB buffers (with backpressure) to a
+ *    Node child process that discards them, Node-to-Node like broker and client; MB/s =
+ *    bytes / time until the child has counted them all;
+ *  - loopback round trip: 100 bytes written, the same 100 bytes echoed back by the child,
+ *    one at a time; p50/p99 over every round trip.
+ * Every end-to-end result is reported as a ratio of the limit that bounds it.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { once } from 'node:events';
+import { rawWrite } from './baseline.js';
+import { BatchSlab, batchShape } from './data.js';
+import { StopRule } from './flush-policy.js';
+import { LatencySamples } from './latency.js';
+import type { Mode } from './options.js';
+import { startChild } from './processes.js';
+import type { Results } from './results.js';
+import type { ScratchDir } from './scratch-dir.js';
+import { repoRoot } from './scratch-dir.js';
+
+const MiB = 1 << 20;
+/** Bytes of each round-trip message. */
+export const RTT_MESSAGE_BYTES = 100;
+/** Bytes of each write of the throughput test and of the fdatasync'd baseline. */
+export const LIMIT_WRITE_BYTES = MiB;
+
+export interface LimitSizes {
+  /** fdatasync'd writes stop at whichever comes first. */
+  writeBytesMax: number;
+  writeMsMax: number;
+  /** Loopback throughput: write for this long. */
+  tcpMs: number;
+  /** Round trips: warm-up count, then measure for this long. */
+  rttWarmup: number;
+  rttMs: number;
+}
+
+export const LIMIT_SIZES: Record<Mode, LimitSizes> = {
+  full: { writeBytesMax: 512 * MiB, writeMsMax: 2000, tcpMs: 1500, rttWarmup: 2000, rttMs: 1500 },
+  quick: { writeBytesMax: 16 * MiB, writeMsMax: 200, tcpMs: 200, rttWarmup: 200, rttMs: 200 },
+  tiny: { writeBytesMax: 2 * MiB, writeMsMax: 50, tcpMs: 50, rttWarmup: 20, rttMs: 50 },
+};
+
+export interface LimitsRun {
+  fsyncWriteMbps: number;
+  tcpMbps: number;
+  rttP50Us: number;
+  rttP99Us: number;
+}
+
+/** The compiled loopback peer (dist/), run with this Node. */
+function loopbackPeerPath(): string {
+  const p = path.join(repoRoot(), 'dist', 'native-free-bench', 'loopback-peer.js');
+  if (!fs.existsSync(p)) throw new Error(`${p} is missing: build first (make build)`);
+  return p;
+}
+
+async function connect(port: number): Promise<net.Socket> {
+  const s = net.connect({ host: '127.0.0.1', port, noDelay: true });
+  await once(s, 'connect');
+  return s;
+}
+
+/** MB/s of 1 MiB writes to the sink for `ms`, counted when the sink has received them all. */
+export async function loopbackThroughput(port: number, ms: number): Promise<number> {
+  const s = await connect(port);
+  const chunk = Buffer.alloc(LIMIT_WRITE_BYTES, 0x61);
+  const reply: Buffer[] = [];
+  s.on('data', (b: Buffer) => reply.push(b));
+  const ended = once(s, 'end');
+  let sent = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    sent += chunk.length;
+    if (!s.write(chunk)) await once(s, 'drain');
+  }
+  s.end();
+  await ended;
+  const elapsed = performance.now() - t0;
+  s.destroy();
+  const counted = Number(Buffer.concat(reply).toString().trim());
+  if (counted !== sent) throw new Error(`loopback sink counted ${counted} bytes of ${sent}`);
+  return sent / 1e6 / (elapsed / 1000);
+}
+
+/** Round trips of RTT_MESSAGE_BYTES through the echo server, one at a time. */
+export async function loopbackRoundTrips(port: number, warmup: number, ms: number): Promise<LatencySamples> {
+  const s = await connect(port);
+  const msg = Buffer.alloc(RTT_MESSAGE_BYTES, 0x62);
+  let pending = 0;
+  let wake: () => void = () => {};
+  s.on('data', (b: Buffer) => {
+    pending -= b.length;
+    if (pending <= 0) wake();
+  });
+  const roundTrip = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      pending = msg.length;
+      s.write(msg);
+    });
+  try {
+    for (let i = 0; i < warmup; i++) await roundTrip();
+    const samples = new LatencySamples();
+    const t0 = performance.now();
+    while (performance.now() - t0 < ms) {
+      const t = performance.now();
+      await roundTrip();
+      samples.push(performance.now() - t);
+    }
+    return samples;
+  } finally {
+    s.destroy();
+  }
+}
+
+/** fdatasync'd sequential writes of LIMIT_WRITE_BYTES, with the storage benchmark's baseline. */
+export function fsyncWriteMbps(dir: string, sizes: LimitSizes): number {
+  const shape = batchShape(1024, LIMIT_WRITE_BYTES, 1);
+  const stop = new StopRule(1, sizes.writeBytesMax, sizes.writeMsMax);
+  const slab = new BatchSlab(shape, stop.slabBytes(shape.templates[0]!.length));
+  return rawWrite(dir, slab, 1, stop).mbps;
+}
+
+/** One run of the three limits, recorded in `results` (group 'limits'). */
+export async function benchLimits(mode: Mode, results: Results, scratch: ScratchDir): Promise<LimitsRun> {
+  const sizes = LIMIT_SIZES[mode];
+  const fsyncMbps = fsyncWriteMbps(scratch.sub('limits-write'), sizes);
+  scratch.sub('limits-write');
+  const { child, value: ports } = await startChild(process.execPath, [loopbackPeerPath()], (line) => {
+    try {
+      return JSON.parse(line) as { sink: number; echo: number };
+    } catch {
+      return undefined;
+    }
+  });
+  try {
+    const tcpMbps = await loopbackThroughput(ports.sink, sizes.tcpMs);
+    const rtt = (await loopbackRoundTrips(ports.echo, sizes.rttWarmup, sizes.rttMs)).summary();
+    const run: LimitsRun = { fsyncWriteMbps: fsyncMbps, tcpMbps, rttP50Us: rtt.p50Ms * 1000, rttP99Us: rtt.p99Ms * 1000 };
+    results.record('limits', 'fsync-write', { writeBytes: LIMIT_WRITE_BYTES }, { mbps: run.fsyncWriteMbps });
+    results.record('limits', 'tcp', { writeBytes: LIMIT_WRITE_BYTES }, { mbps: run.tcpMbps });
+    results.record('limits', 'rtt', { messageBytes: RTT_MESSAGE_BYTES, roundTrips: rtt.count }, { p50Us: run.rttP50Us, p99Us: run.rttP99Us });
+    return run;
+  } finally {
+    await child.stop();
+  }
+}

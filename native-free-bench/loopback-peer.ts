@@ -1,0 +1,28 @@
+/**
+ * The other end of the loopback limits (limits.ts), run as a child process so that neither
+ * side shares an event loop with the other, as with the broker and its clients. It prints
+ * one line, `{"sink":PORT,"echo":PORT}`, and serves until killed:
+ *  - sink: reads and discards everything; when the client half-closes, answers with the
+ *    byte count as a decimal line and closes;
+ *  - echo: writes back every byte it reads.
+ */
+import net from 'node:net';
+
+async function listen(onSocket: (s: net.Socket) => void): Promise<number> {
+  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, onSocket);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return (server.address() as net.AddressInfo).port;
+}
+
+const sink = await listen((s) => {
+  let bytes = 0;
+  s.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  s.on('end', () => s.end(`${bytes}\n`));
+  s.on('error', () => s.destroy());
+});
+const echo = await listen((s) => {
+  s.on('data', (chunk: Buffer) => s.write(chunk));
+  s.on('end', () => s.end());
+  s.on('error', () => s.destroy());
+});
+process.stdout.write(`${JSON.stringify({ sink, echo })}\n`);
