@@ -3,7 +3,7 @@
 //   protocol/ pure: format/ only
 //   workers/  format/ only (the only importer of piscina)
 //   storage/  format/ and workers/
-//   client/   protocol/ and format/ only
+//   client/, perf/, tools/   protocol/, format/ and client/ only
 //   server/   anything below it, but storage/ only through its public index
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -30,6 +30,7 @@ export default tseslint.config(
   { files: ['src/workers/**'], rules: layer(['**/storage/**', '**/protocol/**', '**/server/**']) },
   { files: ['src/storage/**'], rules: layer(['**/protocol/**', '**/server/**'], noPiscina) },
   { files: ['src/client/**'], rules: layer(['**/storage/**', '**/workers/**', '**/server/**'], noPiscina) },
+  { files: ['src/perf/**'], rules: layer(['**/storage/**', '**/workers/**', '**/server/**'], noPiscina) },
   { files: ['src/tools/**'], rules: layer(['**/storage/**', '**/workers/**', '**/server/**'], noPiscina) },
   { files: ['src/server/**'], rules: layer(['**/storage/*', '!**/storage/index.js'], noPiscina) },
   { files: ['test/**', 'native-free-bench/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },

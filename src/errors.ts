@@ -45,6 +45,8 @@ export const ERROR_CODES = {
   MALFORMED_FRAME: 'CORRUPT_MESSAGE',
   /** A request for an API version this broker does not speak. */
   UNSUPPORTED_VERSION: 'UNSUPPORTED_VERSION',
+  /** A request got no answer within its timeout (client side). */
+  REQUEST_TIMED_OUT: 'REQUEST_TIMED_OUT',
   /** A configured limit was hit (frame size, connections, in-flight requests). */
   LIMIT_EXCEEDED: 'POLICY_VIOLATION',
 } as const;

@@ -130,6 +130,21 @@ export const produceTimeoutMsMax = 300_000;
 /** Topics created in one CreateTopics request. */
 export const createTopicsMax = 1000;
 
+// ---- Load generator (src/perf/) --------------------------------------------------------
+
+/** Largest key space of a keyed distribution (keys are written as fixed-width decimals). */
+export const perfKeysMax = 100_000_000;
+/** Most producer or consumer connections per leader. */
+export const perfClientsMax = 1024;
+/** Most pipelined requests per connection. */
+export const perfInflightMax = 1024;
+/** Largest record value. */
+export const perfRecordBytesMax = 16 * 1024 * 1024;
+/** Largest Produce request the load generator builds (Kafka's max.request.size default); at least one batch. */
+export const produceRequestBytesMax = 1024 * 1024;
+/** Batches built but not yet acknowledged, in bytes, before a rate-limited run gives up. */
+export const producePendingBytesMax = 512 * 1024 * 1024;
+
 // ---- Invariants, checked at load --------------------------------------------------------
 
 function check(cond: boolean, what: string): void {
@@ -140,6 +155,7 @@ check(segmentBytesDefault <= segmentBytesMax, 'segmentBytesDefault <= segmentByt
 check(segmentBytesMax < 2 ** 31, 'segment positions fit an int32 index entry');
 check(maxMessageBytesDefault <= batchBytesMax, 'maxMessageBytesDefault <= batchBytesMax');
 check(batchBytesMax <= frameBytesMax, 'a batch fits in a frame');
+check(produceRequestBytesMax <= frameBytesMax, 'a load-generator produce request fits in a frame');
 check(batchBytesMax <= inflatedBytesMax, 'an uncompressed batch may be as large as an inflated one');
 check(indexIntervalBytesDefault > 0, 'indexIntervalBytesDefault > 0');
 check(indexBytesDefault % 12 === 0 || indexBytesDefault % 8 === 0, 'index size is whole entries');

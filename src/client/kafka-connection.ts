@@ -14,7 +14,8 @@ interface Pending {
   apiVersion: number;
   resolve: (body: unknown) => void;
   reject: (err: unknown) => void;
-  /** acks=0 produce: no response comes; resolved once written. */
+  /** When the request was written (ms), for the request timeout. */
+  sentAt: number;
 }
 
 export interface KafkaConnectionOptions {
@@ -31,11 +32,22 @@ export class KafkaConnection {
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
   private failure: Error | null = null;
+  private readonly timer: NodeJS.Timeout;
   readonly clientId: string;
 
-  private constructor(socket: net.Socket, clientId: string) {
+  private constructor(socket: net.Socket, clientId: string, requestTimeoutMs: number) {
     this.socket = socket;
     this.clientId = clientId;
+    // Responses come in request order, so the oldest pending request is the first to time out;
+    // after a timeout the stream cannot be trusted and the connection is closed.
+    this.timer = setInterval(() => {
+      const oldest = this.pending.values().next().value as Pending | undefined;
+      if (oldest && Date.now() - oldest.sentAt > requestTimeoutMs) {
+        this.fail(new TributaryError('REQUEST_TIMED_OUT', `no response within ${requestTimeoutMs} ms`, { requestTimeoutMs }));
+        this.socket.destroy();
+      }
+    }, Math.min(1000, Math.max(10, requestTimeoutMs / 4)));
+    this.timer.unref();
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.fail(err));
@@ -48,7 +60,7 @@ export class KafkaConnection {
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
-        resolve(new KafkaConnection(socket, opts.clientId ?? 'tributary-client'));
+        resolve(new KafkaConnection(socket, opts.clientId ?? 'tributary-client', opts.requestTimeoutMs ?? 30_000));
       });
     });
   }
@@ -60,7 +72,7 @@ export class KafkaConnection {
     const correlationId = this.nextCorrelationId++ & 0x7fffffff;
     const frame = encodeRequest(apiKey, apiVersion, correlationId, this.clientId, body);
     return new Promise((resolve, reject) => {
-      this.pending.set(correlationId, { apiKey, apiVersion, resolve: resolve as (b: unknown) => void, reject });
+      this.pending.set(correlationId, { apiKey, apiVersion, resolve: resolve as (b: unknown) => void, reject, sentAt: Date.now() });
       this.socket.write(frame);
     });
   }
@@ -86,6 +98,7 @@ export class KafkaConnection {
   }
 
   close(): void {
+    clearInterval(this.timer);
     this.socket.destroy();
   }
 
@@ -116,6 +129,7 @@ export class KafkaConnection {
   }
 
   private fail(err: Error): void {
+    clearInterval(this.timer);
     if (!this.failure) this.failure = err;
     for (const p of this.pending.values()) p.reject(this.failure);
     this.pending.clear();

@@ -5,6 +5,7 @@
  * `resolveOptions` fills defaults and throws INVALID_ARGUMENT naming the option (by its CLI
  * spelling) and the value it rejected.
  */
+import { perfClientsMax, perfInflightMax, perfKeysMax, perfRecordBytesMax } from '../limits.js';
 import { TributaryError } from '../errors.js';
 import { batchBytesMax, partitionsMax, topicNameLengthMax } from '../limits.js';
 
@@ -20,16 +21,10 @@ export type KeyDistribution =
   /** YCSB's Zipfian generator: key 0 most popular; 0 < exponent < 1. */
   | { kind: 'zipf'; keys: number; exponent: number };
 
-// ---- Limits and defaults (unit last in the name) ----------------------------------------
+// ---- Limits (src/limits.ts) and defaults ------------------------------------------------
 
-/** Largest key space of a keyed distribution (keys are written as fixed-width decimals). */
-export const perfKeysMax = 100_000_000;
-/** Most producer or consumer connections per leader. */
-export const perfClientsMax = 1024;
-/** Most pipelined requests per connection. */
-export const perfInflightMax = 1024;
-/** Largest record value. */
-export const perfRecordBytesMax = 16 * 1024 * 1024;
+export { perfClientsMax, perfInflightMax, perfKeysMax, perfRecordBytesMax } from '../limits.js';
+
 /** Default YCSB Zipfian exponent (theta). */
 export const zipfExponentDefault = 0.99;
 /** How long an e2e run waits, after the last produce, for consumers to receive everything. */

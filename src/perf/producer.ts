@@ -22,6 +22,7 @@
  * and the key digits change per record. Partitioning follows the Java producer: keyed
  * records by murmur2 of the key, unkeyed ones stick to one partition until its batch closes.
  */
+import { producePendingBytesMax, produceRequestBytesMax } from '../limits.js';
 import type { RecordInput } from '../format/index.js';
 import { RECORD_BATCH_OVERHEAD, encodeBatch, varintSize } from '../format/index.js';
 import { TributaryError } from '../errors.js';
@@ -34,10 +35,6 @@ import type { KeyIdSource } from './keys.js';
 import { Rng, keyIdSource, keyWidth, partitionForKey, randomLetters, writeKey } from './keys.js';
 import type { PerfOptions } from './options.js';
 
-/** Largest Produce request built (Kafka's max.request.size default); at least one batch. */
-export const produceRequestBytesMax = 1024 * 1024;
-/** Batches built but not yet acknowledged, in bytes, before a rate-limited run gives up. */
-export const producePendingBytesMax = 512 * 1024 * 1024;
 /** Records generated per turn of the event loop before yielding to I/O. */
 const GENERATE_CHUNK_RECORDS = 50_000;
 /** Key spaces up to this size cache each key's partition. */

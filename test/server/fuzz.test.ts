@@ -131,3 +131,15 @@ describe('frame fuzzing', () => {
     await brokerStillServes();
   });
 });
+
+describe('client request timeout', () => {
+  it('a request to a peer that never answers fails with REQUEST_TIMED_OUT', async () => {
+    const { KafkaConnection } = await import('../../src/client/kafka-connection.js');
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const c = await KafkaConnection.connect({ host: '127.0.0.1', port: (silent.address() as net.AddressInfo).port, requestTimeoutMs: 100 });
+    await expect(c.request('ApiVersions', 0, {})).rejects.toMatchObject({ code: 'REQUEST_TIMED_OUT' });
+    c.close();
+    silent.close();
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * NATS JetStream as a peer: Debian's `nats-server`, started by the benchmark with JetStream
+ * on and its store in the scratch directory:
+ *
+ *   nats-server -js -sd D -a 127.0.0.1 -p P
+ *
+ * One stream per scenario (file storage, one replica, limits retention, no deduplication
+ * ids sent). Durability, as checked in the nats-server source (server/filestore.go): a
+ * publish is acknowledged once the message is written to the current block file, i.e. in
+ * the page cache; blocks are fsynced on a timer, `sync_interval`, default 2 minutes
+ * (configurable from v2.10; `sync_interval: always` makes every write sync). On 2.9 the
+ * timer is fixed. So JetStream's default is comparable to Tributary with flush.messages
+ * never and a 2-minute flush.ms, not to flush.messages=1: a machine crash can lose up to
+ * two minutes of acknowledged messages (a process crash loses nothing: the page cache
+ * survives it).
+ *
+ * A record is one message; a batch is `INFLIGHT`-independent: its messages are published
+ * without waiting (js.publish) and the batch resolves when every PubAck arrived. Reads use
+ * an ordered pull consumer from the start of the stream (`consume()`, default buffering).
+ */
+import { execFileSync } from 'node:child_process';
+import type { NatsConnection } from 'nats';
+import { DiscardPolicy, RetentionPolicy, StorageType, connect } from 'nats';
+import type { PeerReader, PeerStream, PeerSystem } from './driver.js';
+import { findBinary, freePort, startChild } from '../processes.js';
+
+export function natsBinary(): string | null {
+  return findBinary('nats-server');
+}
+
+export function natsVersion(bin: string): string {
+  return execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
+}
+
+export async function startNats(bin: string, dir: string): Promise<PeerSystem> {
+  const port = await freePort();
+  const { child } = await startChild(bin, ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], (line) => (/Server is ready/.test(line) ? true : undefined));
+  const conns: NatsConnection[] = [];
+  const open = async (): Promise<NatsConnection> => {
+    const nc = await connect({ servers: `127.0.0.1:${port}`, noEcho: true });
+    conns.push(nc);
+    return nc;
+  };
+  return {
+    label: 'NATS JetStream (file storage, default sync)',
+    async openStream(name: string): Promise<PeerStream> {
+      const nc = await open();
+      const jsm = await nc.jetstreamManager();
+      const subject = `bench.${name}`;
+      await jsm.streams.add({ name, subjects: [subject], storage: StorageType.File, retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old, num_replicas: 1 });
+      const js = nc.jetstream();
+      return {
+        async append(values: Buffer[]): Promise<void> {
+          await Promise.all(values.map((v) => js.publish(subject, v)));
+        },
+        read(onValue: (value: Buffer) => void): PeerReader {
+          let stop: () => void = () => {};
+          let stopped = false;
+          const done = (async () => {
+            const consumer = await js.consumers.get(name);
+            const messages = await consumer.consume();
+            stop = () => messages.stop();
+            if (stopped) messages.stop();
+            for await (const m of messages) onValue(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+          })();
+          return {
+            stop: () => {
+              stopped = true;
+              stop();
+            },
+            done,
+          };
+        },
+        async close(): Promise<void> {
+          await jsm.streams.delete(name);
+        },
+      };
+    },
+    async stop(): Promise<void> {
+      for (const nc of conns) await nc.close().catch(() => {});
+      await child.stop();
+    },
+  };
+}
