@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { TributaryError } from '../errors.js';
 import type { ApiName, RequestInput, ResponseBody } from '../protocol/index.js';
-import { API_SPECS, FrameDecoder, decodeResponse, encodeRequest, responseCorrelationId } from '../protocol/index.js';
+import { API_SPECS, FrameDecoder, decodeResponse, encodeRequestChunks, responseCorrelationId } from '../protocol/index.js';
 
 interface Pending {
   apiKey: number;
@@ -70,18 +70,29 @@ export class KafkaConnection {
     if (this.failure) return Promise.reject(this.failure);
     const apiKey = API_SPECS[api].apiKey;
     const correlationId = this.nextCorrelationId++ & 0x7fffffff;
-    const frame = encodeRequest(apiKey, apiVersion, correlationId, this.clientId, body);
+    const chunks = encodeRequestChunks(apiKey, apiVersion, correlationId, this.clientId, body);
     return new Promise((resolve, reject) => {
       this.pending.set(correlationId, { apiKey, apiVersion, resolve: resolve as (b: unknown) => void, reject, sentAt: Date.now() });
-      this.socket.write(frame);
+      this.writeChunks(chunks);
     });
   }
 
   /** Sends a request that gets no response (Produce with acks=0); resolves once written. */
   send<N extends ApiName>(api: N, apiVersion: number, body: RequestInput<N>): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    const frame = encodeRequest(API_SPECS[api].apiKey, apiVersion, this.nextCorrelationId++ & 0x7fffffff, this.clientId, body);
-    return new Promise((resolve, reject) => this.socket.write(frame, (err) => (err ? reject(err) : resolve())));
+    const chunks = encodeRequestChunks(API_SPECS[api].apiKey, apiVersion, this.nextCorrelationId++ & 0x7fffffff, this.clientId, body);
+    return new Promise((resolve, reject) => this.writeChunks(chunks, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** One gathered write: `records` given as RecordChunks go out by reference, not copied. */
+  private writeChunks(chunks: Buffer[], done?: (err?: Error | null) => void): void {
+    if (chunks.length === 1) {
+      this.socket.write(chunks[0]!, done);
+      return;
+    }
+    this.socket.cork();
+    for (let i = 0; i < chunks.length; i++) this.socket.write(chunks[i]!, i === chunks.length - 1 ? done : undefined);
+    this.socket.uncork();
   }
 
   /** Writes raw bytes (tests: malformed frames). */

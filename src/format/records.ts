@@ -68,11 +68,17 @@ export function recordSize(r: RecordData): number {
   return varintSize(body) + body;
 }
 
+/** Below this many bytes a plain loop beats a native copy call (Buffer#copy goes through two JS layers). */
+const COPY_LOOP_BYTES_MAX = 32;
+
 function writeNullable(buf: Buffer, pos: number, b: Buffer | null): number {
   if (b === null) return writeVarint(buf, pos, NULL_LENGTH);
   pos = writeVarint(buf, pos, b.length);
-  b.copy(buf, pos);
-  return pos + b.length;
+  const n = b.length;
+  if (pos + n > buf.length) throw new TributaryError('INVALID_ARGUMENT', `record field of ${n} bytes overruns the buffer at ${pos}`);
+  if (n <= COPY_LOOP_BYTES_MAX) for (let i = 0; i < n; i++) buf[pos + i] = b[i]!;
+  else buf.set(b, pos);
+  return pos + n;
 }
 
 /** Writes `r` at `pos` given its precomputed body size; returns the position after it. */

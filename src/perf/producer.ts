@@ -26,7 +26,7 @@ import { producePendingBytesMax, produceRequestBytesMax } from '../limits.js';
 import type { RecordInput } from '../format/index.js';
 import { RECORD_BATCH_OVERHEAD, encodeBatch, varintSize } from '../format/index.js';
 import { TributaryError } from '../errors.js';
-import { kafkaErrorByCode } from '../protocol/index.js';
+import { RecordChunks, kafkaErrorByCode } from '../protocol/index.js';
 import { nowUs } from './clock.js';
 import type { BrokerNode, NegotiatedConnection, TopicLayout } from './cluster.js';
 import { connectNode, errorName } from './cluster.js';
@@ -409,7 +409,7 @@ export class ProducerWorker {
       transactionalId: null,
       acks: o.acks,
       timeoutMs: o.produceTimeoutMs,
-      topicData: [{ name: this.spec.layout.topic, partitionData: taken.map((b) => ({ index: b.partition, records: b.bytes })) }],
+      topicData: [{ name: this.spec.layout.topic, partitionData: taken.map((b) => ({ index: b.partition, records: new RecordChunks([b.bytes]) })) }],
     };
     link.inflight++;
     if (nowUs() >= this.spec.measureStartUs) this.stats.requests++;

@@ -142,6 +142,24 @@ export function encodeResponse(apiKey: number, apiVersion: number, correlationId
   return encodeFramed(ResponseHeader, responseHeaderVersion(spec, apiVersion), { correlationId }, spec, apiVersion, body);
 }
 
+/** `encodeFramed` with splicing: large RecordChunks come back by reference (see codec.ts). */
+function encodeFramedChunks(header: MessageSpec, headerVersion: number, headerValue: Struct, spec: MessageSpec, version: number, body: object): Buffer[] {
+  const hc = messageCodec(header, headerVersion);
+  const bc = messageCodec(spec, version);
+  let size = 0;
+  return encodeChunks(
+    () => {
+      size = hc.size(headerValue) + bc.size(body);
+      if (size > 0x7fff_ffff) throw new TributaryError('INVALID_ARGUMENT', `${spec.name} of ${size} bytes does not fit a frame`, { size });
+      return FRAME_SIZE_BYTES + size;
+    },
+    (buf) => {
+      buf.writeInt32BE(size, 0);
+      return bc.write(buf, hc.write(buf, FRAME_SIZE_BYTES, headerValue), body);
+    },
+  );
+}
+
 /**
  * Like `encodeResponse`, but `records` fields given as `RecordChunks` of at least
  * SPLICE_BYTES_MIN bytes are not copied: the frame comes back as a list of chunks to write in
@@ -150,21 +168,14 @@ export function encodeResponse(apiKey: number, apiVersion: number, correlationId
  */
 export function encodeResponseChunks(apiKey: number, apiVersion: number, correlationId: number, body: object): Buffer[] {
   const spec = specFor(apiKey).response;
-  const hc = messageCodec(ResponseHeader, responseHeaderVersion(spec, apiVersion));
-  const bc = messageCodec(spec, apiVersion);
-  const header = { correlationId };
-  let size = 0;
-  return encodeChunks(
-    () => {
-      size = hc.size(header) + bc.size(body);
-      if (size > 0x7fff_ffff) throw new TributaryError('INVALID_ARGUMENT', `${spec.name} of ${size} bytes does not fit a frame`, { size });
-      return FRAME_SIZE_BYTES + size;
-    },
-    (buf) => {
-      buf.writeInt32BE(size, 0);
-      return bc.write(buf, hc.write(buf, FRAME_SIZE_BYTES, header), body);
-    },
-  );
+  return encodeFramedChunks(ResponseHeader, responseHeaderVersion(spec, apiVersion), { correlationId }, spec, apiVersion, body);
+}
+
+/** Like `encodeRequest`, with large `RecordChunks` by reference: a producer sends its batches without copying them. */
+export function encodeRequestChunks(apiKey: number, apiVersion: number, correlationId: number, clientId: string | null, body: object): Buffer[] {
+  const spec = specFor(apiKey).request;
+  const header = { requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId };
+  return encodeFramedChunks(RequestHeader, requestHeaderVersion(spec, apiVersion), header, spec, apiVersion, body);
 }
 
 /** Encodes a request frame (size prefix, header, body), for clients and load generators. */
