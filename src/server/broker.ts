@@ -17,6 +17,7 @@ import net from 'node:net';
 import { pino } from 'pino';
 import type { Logger } from '../logger.js';
 import { childLogger } from '../logger.js';
+import { crc32cBackend } from '../format/crc32c.js';
 import { StorageEngine } from '../storage/index.js';
 import { WorkerPool } from '../workers/pool.js';
 import type { BrokerOptions } from './config.js';
@@ -105,7 +106,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const anyHost = config.host === '0.0.0.0' || config.host === '::' || config.host === '';
   state.advertised.host = config.advertisedHost ?? (anyHost ? '127.0.0.1' : config.host);
   state.advertised.port = config.advertisedPort ?? bound.port;
-  log.info({ host: bound.address, port: bound.port, advertised: `${state.advertised.host}:${state.advertised.port}`, dataDir: config.dataDir, backend: engine.backend }, 'broker listening');
+  log.info({ host: bound.address, port: bound.port, advertised: `${state.advertised.host}:${state.advertised.port}`, dataDir: config.dataDir, backend: engine.backend, crc32c: crc32cBackend }, 'broker listening');
 
   let closed: Promise<void> | null = null;
   return {
