@@ -13,7 +13,8 @@
  * client that dies between the two calls leaves no ghost member behind.
  *
  * Timers: every member has one session timer, reset by any request from it (join, sync,
- * heartbeat, commit); on expiry the member is removed and the group rebalances. A join phase
+ * heartbeat, commit); on expiry the member is removed and the group rebalances, unless it is
+ * waiting in JoinGroup or SyncGroup (as in Kafka, the rebalance timeout bounds those waits). A join phase
  * ends when every known member has rejoined, or when the longest rebalance timeout of the
  * members passes, whichever comes first; members that did not rejoin are removed. Timers are
  * unref'd and never block request handling: every method returns at once or with a promise
@@ -101,7 +102,7 @@ export interface CoordinatorSettings {
 export const coordinatorDefaults: CoordinatorSettings = {
   minSessionTimeoutMs: 1_000,
   maxSessionTimeoutMs: 30 * 60 * 1000,
-  initialRebalanceDelayMs: 0,
+  initialRebalanceDelayMs: 100,
   maxGroupSize: 1000,
 };
 
@@ -135,6 +136,8 @@ class Group {
   readonly pendingMembers = new Map<string, NodeJS.Timeout>();
   readonly staticMembers = new Map<string, string>();
   joinTimer: NodeJS.Timeout | null = null;
+  /** While set, the first join phase of an empty group waits for more members (initial delay). */
+  initialDelay: { timer: NodeJS.Timeout; deadline: number } | null = null;
 
   constructor(readonly groupId: string) {}
 }
@@ -257,6 +260,8 @@ export class GroupCoordinator {
       }
       if (g.state === 'Stable' || g.state === 'CompletingRebalance' || g.state === 'Empty') {
         this.prepareRebalance(g, g.state === 'Empty' ? this.settings.initialRebalanceDelayMs : undefined);
+      } else if (g.initialDelay && changed) {
+        this.extendInitialDelay(g);
       } else {
         this.maybeCompleteJoin(g);
       }
@@ -412,6 +417,7 @@ export class GroupCoordinator {
     this.closed = true;
     for (const g of this.groups.values()) {
       if (g.joinTimer) clearTimeout(g.joinTimer);
+      if (g.initialDelay) clearTimeout(g.initialDelay.timer);
       for (const t of g.pendingMembers.values()) clearTimeout(t);
       for (const m of g.members.values()) {
         if (m.sessionTimer) clearTimeout(m.sessionTimer);
@@ -429,6 +435,9 @@ export class GroupCoordinator {
     if (m.sessionTimer) clearTimeout(m.sessionTimer);
     m.sessionTimer = setTimeout(() => {
       if (g.members.get(m.memberId) !== m) return;
+      // Kafka keeps a member alive while it waits in JoinGroup or SyncGroup: the rebalance
+      // timeout, not the session timeout, bounds those waits.
+      if (m.awaitingJoin || m.awaitingSync) return this.touch(g, m);
       this.log.info({ group: g.groupId, member: m.memberId }, 'member session expired');
       this.removeMember(g, m, 'session timeout');
       this.afterMembershipLoss(g);
@@ -452,6 +461,8 @@ export class GroupCoordinator {
     if (g.members.size === 0) {
       if (g.joinTimer) clearTimeout(g.joinTimer);
       g.joinTimer = null;
+      if (g.initialDelay) clearTimeout(g.initialDelay.timer);
+      g.initialDelay = null;
       g.state = 'Empty';
       g.generationId++;
       g.protocolName = null;
@@ -478,16 +489,34 @@ export class GroupCoordinator {
     g.joinTimer = setTimeout(() => this.completeJoin(g, true), timeout);
     g.joinTimer.unref();
     if (delayMs !== undefined && delayMs > 0) {
-      // Kafka's group.initial.rebalance.delay.ms: let a burst of first members arrive together.
-      const t = setTimeout(() => this.maybeCompleteJoin(g), delayMs);
-      t.unref();
+      // Kafka's group.initial.rebalance.delay.ms: a burst of first members forms one generation
+      // instead of one rebalance per arrival. Each new member extends the wait by the delay, up
+      // to the rebalance timeout (Kafka's InitialDelayedJoin).
+      const deadline = Date.now() + timeout;
+      g.initialDelay = { timer: this.initialDelayTimer(g, delayMs), deadline };
       return;
     }
     this.maybeCompleteJoin(g);
   }
 
+  private initialDelayTimer(g: Group, delayMs: number): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      g.initialDelay = null;
+      this.maybeCompleteJoin(g);
+    }, delayMs);
+    t.unref();
+    return t;
+  }
+
+  private extendInitialDelay(g: Group): void {
+    const d = g.initialDelay!;
+    clearTimeout(d.timer);
+    const left = d.deadline - Date.now();
+    d.timer = this.initialDelayTimer(g, Math.max(0, Math.min(this.settings.initialRebalanceDelayMs, left)));
+  }
+
   private maybeCompleteJoin(g: Group): void {
-    if (g.state !== 'PreparingRebalance') return;
+    if (g.state !== 'PreparingRebalance' || g.initialDelay) return;
     for (const m of g.members.values()) if (!m.awaitingJoin) return;
     this.completeJoin(g, false);
   }
@@ -496,6 +525,8 @@ export class GroupCoordinator {
     if (g.state !== 'PreparingRebalance') return;
     if (g.joinTimer) clearTimeout(g.joinTimer);
     g.joinTimer = null;
+    if (g.initialDelay) clearTimeout(g.initialDelay.timer);
+    g.initialDelay = null;
     if (timedOut) {
       for (const m of [...g.members.values()]) if (!m.awaitingJoin) this.removeMember(g, m, 'did not rejoin within the rebalance timeout');
     }
