@@ -66,6 +66,10 @@ export class BrokerProcess {
     readonly windows: LoopWindow[],
   ) {}
 
+  get pid(): number | undefined {
+    return this.child.proc.pid;
+  }
+
   get bootstrap(): string {
     return `127.0.0.1:${this.port}`;
   }

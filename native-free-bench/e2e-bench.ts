@@ -29,8 +29,10 @@ import type { PerfOptionsInput, PerfResult } from '../src/perf/index.js';
 import { runConsume, runE2e, runProduce } from '../src/perf/index.js';
 import { flushNeverValue } from '../src/limits.js';
 import type { LoopDelay } from './broker-process.js';
+import { cpuMeter } from './cpu.js';
 import { BrokerProcess } from './broker-process.js';
 import type { LimitsRun } from './limits.js';
+import { INFLIGHT_BYTES } from './limits.js';
 import type { Mode } from './options.js';
 import type { Results } from './results.js';
 import type { ScratchDir } from './scratch-dir.js';
@@ -48,12 +50,21 @@ export interface E2eSizes {
 }
 
 export const E2E_SIZES: Record<Mode, E2eSizes> = {
-  full: { produceS: 3, warmupS: 0.5, latencyS: 5, latencyWarmupS: 1, latencyMbps: 50, statsIntervalMs: 500 },
+  full: { produceS: 2, warmupS: 0.5, latencyS: 4, latencyWarmupS: 1, latencyMbps: 50, statsIntervalMs: 500 },
   quick: { produceS: 0.5, warmupS: 0.1, latencyS: 0.5, latencyWarmupS: 0.2, latencyMbps: 50, statsIntervalMs: 200 },
   tiny: { produceS: 0.2, warmupS: 0, latencyS: 0.2, latencyWarmupS: 0.05, latencyMbps: 1, statsIntervalMs: 100 },
 };
 
 export const RECORD_1K = 1024;
+/**
+ * batch.size of the fixed-rate scenario (Tributary and peers alike). With flush.messages=1
+ * one producer moves at most 5 batches per ~fdatasync round trip; 16 KiB batches top out
+ * near the target rate on a small VM, and the latency of an overloaded system only says
+ * how long the queue grew during the run. 64 KiB batches keep 50 MB/s within reach.
+ */
+export const LATENCY_BATCH_BYTES = 65_536;
+/** How long the fixed-rate scenario waits after the schedule for the last records (then counts them missing). */
+export const DRAIN_MS = 5_000;
 export const RECORD_100B = 100;
 
 /** What the load generator is given besides the scenario's own settings (src/perf defaults otherwise: batch 16 KiB, linger 5 ms, 5 in flight). */
@@ -89,13 +100,15 @@ function checkErrors(name: string, r: PerfResult): void {
   if (Object.keys(errors).length > 0) throw new Error(`${name}: load generator saw errors ${JSON.stringify(errors)}`);
 }
 
-/** Runs `f` against `broker` and returns its result with the broker's event-loop delay over the call. */
-async function timed<T>(broker: BrokerProcess, intervalMs: number, f: () => Promise<T>): Promise<{ r: T; loop: LoopDelay | null }> {
+/** Runs `f` against `broker`: its result, the broker's event-loop delay and both sides' CPU over the call. */
+async function timed<T>(broker: BrokerProcess, intervalMs: number, f: () => Promise<T>): Promise<{ r: T; loop: Record<string, number> }> {
   const startMs = Date.now();
+  const cpu = cpuMeter(broker.pid);
   const r = await f();
+  const share = cpu();
   const endMs = Date.now();
   await broker.windowAfter(endMs, intervalMs);
-  return { r, loop: broker.loopDelay(startMs, endMs) };
+  return { r, loop: { ...loopMetrics(broker.loopDelay(startMs, endMs)), ...share } };
 }
 
 /** One run of the Tributary scenarios (group 'e2e'). */
@@ -103,10 +116,12 @@ export async function benchE2e(ctx: E2eContext): Promise<void> {
   const sizes = E2E_SIZES[ctx.mode];
   const { results, limits } = ctx;
   const writeBound = Math.min(limits.fsyncWriteMbps, limits.tcpMbps);
+  // With acks waiting for fdatasync, one producer moves at most its bytes in flight per fdatasync.
+  const inflightBound = INFLIGHT_BYTES / 1e6 / (limits.syncP50Ms / 1000);
   const dir = ctx.scratch.sub('e2e-tributary');
   const broker = await BrokerProcess.start({ dataDir: dir, statsIntervalMs: sizes.statsIntervalMs });
   const base = { ...PERF_COMMON, bootstrap: broker.bootstrap };
-  const run = <T>(f: () => Promise<T>): Promise<{ r: T; loop: LoopDelay | null }> => timed(broker, sizes.statsIntervalMs, f);
+  const run = <T>(f: () => Promise<T>): Promise<{ r: T; loop: Record<string, number> }> => timed(broker, sizes.statsIntervalMs, f);
   try {
     const produce = async (key: string, topic: string, recordSizeBytes: number, acks: 1 | -1): Promise<PerfResult> => {
       const { r, loop } = await run(() => runProduce({ ...base, topic, recordSizeBytes, acks, durationS: sizes.produceS, warmupS: sizes.warmupS }));
@@ -118,13 +133,14 @@ export async function benchE2e(ctx: E2eContext): Promise<void> {
         payloadMbps: p.payloadMibPerSec * MB_PER_MIB,
         recordsPerSec: p.recordsPerSec,
         ratio: mbps / writeBound,
+        inflightRatio: mbps / inflightBound,
         ...latencyMetrics('ack', p.latencyMs),
-        ...loopMetrics(loop),
+        ...loop,
       });
       ctx.log(`  ${key}: ${mbps.toFixed(1)} MB/s, ${Math.round(p.recordsPerSec)} records/s (${((100 * mbps) / writeBound).toFixed(0)}% of min(fdatasync write, loopback TCP))`);
       return r;
     };
-    await produce('produce-1k-acks1', 's1-1k-acks1', RECORD_1K, 1);
+    const big = await produce('produce-1k-acks1', 's1-1k-acks1', RECORD_1K, 1);
     await produce('produce-1k-acksall', 's2-1k-acksall', RECORD_1K, -1);
     const small = await produce('produce-100b', 's3-100b', RECORD_100B, -1);
 
@@ -134,18 +150,18 @@ export async function benchE2e(ctx: E2eContext): Promise<void> {
       const c = r.consume!;
       if (c.records < expected) throw new Error(`${key}: consumed ${c.records} of ${expected} records`);
       const mbps = c.mibPerSec * MB_PER_MIB;
-      results.record('e2e', key, { recordBytes }, { mbps, recordsPerSec: c.recordsPerSec, ratio: mbps / limits.tcpMbps, ...loopMetrics(loop) });
+      results.record('e2e', key, { recordBytes }, { mbps, recordsPerSec: c.recordsPerSec, ratio: mbps / limits.tcpMbps, ...loop });
       ctx.log(`  ${key}: ${mbps.toFixed(1)} MB/s, ${Math.round(c.recordsPerSec)} records/s (${((100 * mbps) / limits.tcpMbps).toFixed(0)}% of loopback TCP)`);
     };
     const produced100 = small.produce!.records + small.produce!.warmupRecords;
     await consume('consume-100b', 's3-100b', RECORD_100B, produced100);
-    await consume('fetch-1k', 's1-1k-acks1', RECORD_1K, 1);
+    await consume('fetch-1k', 's1-1k-acks1', RECORD_1K, big.produce!.records + big.produce!.warmupRecords);
 
     const rate = Math.round((sizes.latencyMbps * 1e6) / RECORD_1K);
-    const { r, loop } = await run(() => runE2e({ ...base, topic: 's5-latency', recordSizeBytes: RECORD_1K, acks: -1, rate, durationS: sizes.latencyS, warmupS: sizes.latencyWarmupS }));
+    const { r, loop } = await run(() => runE2e({ ...base, topic: 's5-latency', recordSizeBytes: RECORD_1K, acks: -1, rate, batchSizeBytes: LATENCY_BATCH_BYTES, drainTimeoutMs: DRAIN_MS, durationS: sizes.latencyS, warmupS: sizes.latencyWarmupS }));
     checkErrors('latency-1k', r);
     const e = r.e2e!;
-    const achievedMbps = (r.produce!.payloadMibPerSec * MB_PER_MIB);
+    const achievedMbps = r.produce!.payloadMibPerSec * MB_PER_MIB;
     results.record('e2e', 'latency-1k', { recordBytes: RECORD_1K, targetMbps: sizes.latencyMbps, rate }, {
       achievedMbps,
       rateRatio: r.produce!.recordsPerSec / rate,
@@ -153,7 +169,7 @@ export async function benchE2e(ctx: E2eContext): Promise<void> {
       ...latencyMetrics('e2e', e.latencyMs),
       ...latencyMetrics('ack', r.produce!.latencyMs),
       p50OverRtt: (e.latencyMs.p50Ms * 1000) / limits.rttP50Us,
-      ...loopMetrics(loop),
+      ...loop,
     });
     ctx.log(`  latency-1k at ${sizes.latencyMbps} MB/s: p50 ${e.latencyMs.p50Ms} ms, p99 ${e.latencyMs.p99Ms} ms, p99.9 ${e.latencyMs.p999Ms} ms, max ${e.latencyMs.maxMs} ms${e.missing > 0 ? `, ${e.missing} missing` : ''}`);
   } finally {
@@ -176,7 +192,7 @@ export async function benchE2e(ctx: E2eContext): Promise<void> {
       checkErrors(key, r);
       const p = r.produce!;
       const mbps = p.mibPerSec * MB_PER_MIB;
-      results.record('e2e', key, { recordBytes: recordSizeBytes, acks: -1, config: 'relaxed' }, { mbps, payloadMbps: p.payloadMibPerSec * MB_PER_MIB, recordsPerSec: p.recordsPerSec, ratio: mbps / writeBound, ...latencyMetrics('ack', p.latencyMs), ...loopMetrics(loop) });
+      results.record('e2e', key, { recordBytes: recordSizeBytes, acks: -1, config: 'relaxed' }, { mbps, payloadMbps: p.payloadMibPerSec * MB_PER_MIB, recordsPerSec: p.recordsPerSec, ratio: mbps / writeBound, ...latencyMetrics('ack', p.latencyMs), ...loop });
       ctx.log(`  ${key}: ${mbps.toFixed(1)} MB/s, ${Math.round(p.recordsPerSec)} records/s`);
     }
   } finally {

@@ -28,7 +28,8 @@ export class LatencySamples {
     if (n === 0) return { count: 0, minMs: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0 };
     const s = this.data.slice(0, n).sort();
     // Nearest rank: the smallest value with at least p% of the samples at or below it.
-    const at = (p: number): number => s[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!;
+    // (the epsilon keeps 99.9% of 1000 at rank 999 despite floating point)
+    const at = (p: number): number => s[Math.min(n - 1, Math.max(0, Math.ceil((p * n) / 100 - 1e-9) - 1))]!;
     let sum = 0;
     for (const v of s) sum += v;
     return { count: n, minMs: s[0]!, meanMs: sum / n, p50Ms: at(50), p90Ms: at(90), p99Ms: at(99), p999Ms: at(99.9), maxMs: s[n - 1]! };

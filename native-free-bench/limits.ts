@@ -2,6 +2,10 @@
  * What bounds the end-to-end scenarios, measured in the same run on the same machine:
  *  - fdatasync'd sequential writes: the raw-disk baseline (baseline.ts `rawWrite`) with
  *    1 MiB writes, each followed by fdatasync, in the benchmark's data directory;
+ *  - fdatasync latency: one 16 KiB write + fdatasync at a time (p50/p99). A producer with
+ *    B bytes in flight and acks that wait for fdatasync cannot go faster than B per
+ *    fdatasync, whatever the disk's bandwidth: with src/perf's defaults (5 requests of one
+ *    16 KiB batch) that is 80 KiB / fdatasync latency;
  *  - loopback TCP throughput: one Node socket writing 1 MiB buffers (with backpressure) to a
  *    Node child process that discards them, Node-to-Node like broker and client; MB/s =
  *    bytes / time until the child has counted them all;
@@ -13,6 +17,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { once } from 'node:events';
+import { PERF_DEFAULTS } from '../src/perf/index.js';
 import { rawWrite } from './baseline.js';
 import { BatchSlab, batchShape } from './data.js';
 import { StopRule } from './flush-policy.js';
@@ -28,11 +33,17 @@ const MiB = 1 << 20;
 export const RTT_MESSAGE_BYTES = 100;
 /** Bytes of each write of the throughput test and of the fdatasync'd baseline. */
 export const LIMIT_WRITE_BYTES = MiB;
+/** Bytes of each write of the fdatasync latency test: one producer batch (src/perf's batch.size). */
+export const SYNC_WRITE_BYTES = PERF_DEFAULTS.batchSizeBytes;
+/** Bytes a src/perf producer keeps in flight with its defaults (one batch per request). */
+export const INFLIGHT_BYTES = PERF_DEFAULTS.batchSizeBytes * PERF_DEFAULTS.maxInflight;
 
 export interface LimitSizes {
   /** fdatasync'd writes stop at whichever comes first. */
   writeBytesMax: number;
   writeMsMax: number;
+  /** fdatasync latency: write + fdatasync for this long. */
+  syncMs: number;
   /** Loopback throughput: write for this long. */
   tcpMs: number;
   /** Round trips: warm-up count, then measure for this long. */
@@ -41,13 +52,15 @@ export interface LimitSizes {
 }
 
 export const LIMIT_SIZES: Record<Mode, LimitSizes> = {
-  full: { writeBytesMax: 512 * MiB, writeMsMax: 2000, tcpMs: 1500, rttWarmup: 2000, rttMs: 1500 },
-  quick: { writeBytesMax: 16 * MiB, writeMsMax: 200, tcpMs: 200, rttWarmup: 200, rttMs: 200 },
-  tiny: { writeBytesMax: 2 * MiB, writeMsMax: 50, tcpMs: 50, rttWarmup: 20, rttMs: 50 },
+  full: { writeBytesMax: 512 * MiB, writeMsMax: 2000, syncMs: 1000, tcpMs: 1500, rttWarmup: 2000, rttMs: 1500 },
+  quick: { writeBytesMax: 16 * MiB, writeMsMax: 200, syncMs: 200, tcpMs: 200, rttWarmup: 200, rttMs: 200 },
+  tiny: { writeBytesMax: 2 * MiB, writeMsMax: 50, syncMs: 30, tcpMs: 50, rttWarmup: 20, rttMs: 50 },
 };
 
 export interface LimitsRun {
   fsyncWriteMbps: number;
+  syncP50Ms: number;
+  syncP99Ms: number;
   tcpMbps: number;
   rttP50Us: number;
   rttP99Us: number;
@@ -127,10 +140,32 @@ export function fsyncWriteMbps(dir: string, sizes: LimitSizes): number {
   return rawWrite(dir, slab, 1, stop).mbps;
 }
 
-/** One run of the three limits, recorded in `results` (group 'limits'). */
+/** SYNC_WRITE_BYTES written then fdatasynced, one at a time, for `ms`: each write+sync's duration. */
+export function fdatasyncLatency(dir: string, ms: number): LatencySamples {
+  const file = path.join(dir, 'sync-latency.bin');
+  const fd = fs.openSync(file, 'w');
+  const buf = Buffer.alloc(SYNC_WRITE_BYTES, 0x63);
+  const samples = new LatencySamples();
+  try {
+    const t0 = performance.now();
+    do {
+      const t = performance.now();
+      fs.writeSync(fd, buf);
+      fs.fdatasyncSync(fd);
+      samples.push(performance.now() - t);
+    } while (performance.now() - t0 < ms);
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+  return samples;
+}
+
+/** One run of the limits, recorded in `results` (group 'limits'). */
 export async function benchLimits(mode: Mode, results: Results, scratch: ScratchDir): Promise<LimitsRun> {
   const sizes = LIMIT_SIZES[mode];
   const fsyncMbps = fsyncWriteMbps(scratch.sub('limits-write'), sizes);
+  const sync = fdatasyncLatency(scratch.sub('limits-write'), sizes.syncMs).summary();
   scratch.sub('limits-write');
   const { child, value: ports } = await startChild(process.execPath, [loopbackPeerPath()], (line) => {
     try {
@@ -142,8 +177,13 @@ export async function benchLimits(mode: Mode, results: Results, scratch: Scratch
   try {
     const tcpMbps = await loopbackThroughput(ports.sink, sizes.tcpMs);
     const rtt = (await loopbackRoundTrips(ports.echo, sizes.rttWarmup, sizes.rttMs)).summary();
-    const run: LimitsRun = { fsyncWriteMbps: fsyncMbps, tcpMbps, rttP50Us: rtt.p50Ms * 1000, rttP99Us: rtt.p99Ms * 1000 };
+    const run: LimitsRun = { fsyncWriteMbps: fsyncMbps, syncP50Ms: sync.p50Ms, syncP99Ms: sync.p99Ms, tcpMbps, rttP50Us: rtt.p50Ms * 1000, rttP99Us: rtt.p99Ms * 1000 };
     results.record('limits', 'fsync-write', { writeBytes: LIMIT_WRITE_BYTES }, { mbps: run.fsyncWriteMbps });
+    results.record('limits', 'fdatasync', { writeBytes: SYNC_WRITE_BYTES, syncs: sync.count }, {
+      p50Ms: run.syncP50Ms,
+      p99Ms: run.syncP99Ms,
+      inflightBoundMbps: INFLIGHT_BYTES / 1e6 / (run.syncP50Ms / 1000),
+    });
     results.record('limits', 'tcp', { writeBytes: LIMIT_WRITE_BYTES }, { mbps: run.tcpMbps });
     results.record('limits', 'rtt', { messageBytes: RTT_MESSAGE_BYTES, roundTrips: rtt.count }, { p50Us: run.rttP50Us, p99Us: run.rttP99Us });
     return run;

@@ -4,10 +4,12 @@
  * away; rows whose spread exceeds NOISY_SPREAD are listed at the end.
  */
 import { PAYLOAD_DESCRIPTION } from './data.js';
+import { e2eSections } from './e2e-report.js';
 import type { EngineBackend } from './engine.js';
 import { FLUSH_POLICIES, PIPELINED, PIPELINE_DEPTH } from './flush-policy.js';
 import type { MachineInfo } from './machine.js';
 import type { Options } from './options.js';
+import type { PeerSetup } from './peers.js';
 import { CODECS, sizeLabel } from './primitives.js';
 import type { Group, Results } from './results.js';
 import type { Summary } from './stats.js';
@@ -30,6 +32,8 @@ export interface ReportInput {
   dataDir: string;
   loadAverageEnd: number[];
   results: Results;
+  /** The peers found for the end-to-end comparison (null when the peers group did not run). */
+  peers?: PeerSetup | null;
 }
 
 function num(v: number): string {
@@ -239,6 +243,7 @@ export function renderMarkdown(input: ReportInput): string {
     ...compressionSection(results),
     ...batchSection(results),
     ...indexSection(results),
+    ...e2eSections(input),
     ...noiseSection(results, options.runs),
   ];
   return `${lines.join('\n').trimEnd()}\n`;
@@ -263,6 +268,7 @@ export function renderJson(input: ReportInput): string {
       backends: input.backends,
       machine: input.machine,
       loadAverageEnd: input.loadAverageEnd,
+      peers: input.peers ? { configs: input.peers.configs.map(({ start: _start, ...c }) => c), skipped: input.peers.skipped } : null,
       measurements,
     },
     null,

@@ -3,15 +3,22 @@
  * the report. Every selected group runs once per run, groups in the same order each time,
  * so a disturbance hits one run of everything rather than every run of one thing; the
  * report shows medians. Files go to .tmp/bench-* under the repository, removed at the end.
+ * Selecting e2e also runs limits (its ratios need the same run's limits); the latency chart
+ * of the end-to-end groups is written next to the report (e2e-report.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32cBackend } from '../src/format/index.js';
 import { availableBackends } from './engine.js';
+import { benchE2e } from './e2e-bench.js';
+import { e2eGroups, latencyChart } from './e2e-report.js';
 import { benchIndex } from './index-bench.js';
+import type { LimitsRun } from './limits.js';
+import { benchLimits } from './limits.js';
 import { machineInfo } from './machine.js';
 import type { Options } from './options.js';
+import { benchPeers, peerSetup } from './peers.js';
 import { benchBatch, benchCompression, benchCrc } from './primitives.js';
 import { renderJson, renderMarkdown } from './report.js';
 import { Results } from './results.js';
@@ -33,15 +40,23 @@ export async function runAll(options: Options, log: (msg: string) => void = logT
     const results = new Results();
     const sizes = options.sizes;
     const backends = await availableBackends(scratch);
-    log(`${sizes.mode} mode, ${options.runs} run(s), groups ${options.groups.join(',')}; CRC ${crc32cBackend}; backends ${backends.join(',')}; data in ${path.relative(root, scratch.dir)} (${machine.filesystem})`);
+    // The end-to-end groups report ratios of the machine's limits, measured in the same run.
+    const groups = e2eGroups(options.groups);
+    log(`${sizes.mode} mode, ${options.runs} run(s), groups ${groups.join(',')}; CRC ${crc32cBackend}; backends ${backends.join(',')}; data in ${path.relative(root, scratch.dir)} (${machine.filesystem})`);
     const shapes = options.groups.includes('storage') ? storageShapes(sizes) : [];
+    const peers = groups.includes('peers') ? peerSetup() : null;
+    for (const note of peers?.skipped ?? []) log(`peers: ${note}`);
+    let limits: LimitsRun | null = null;
     for (let run = 0; run < options.runs; run++) {
-      for (const group of options.groups) {
+      for (const group of groups) {
         const g0 = performance.now();
         if (group === 'crc') await benchCrc(sizes, results);
         else if (group === 'compression') await benchCompression(sizes, results);
         else if (group === 'batch') await benchBatch(sizes, results);
         else if (group === 'index') await benchIndex(sizes, results, scratch, backends);
+        else if (group === 'limits') limits = await benchLimits(sizes.mode, results, scratch);
+        else if (group === 'e2e') await benchE2e({ mode: sizes.mode, results, scratch, limits: limits!, log });
+        else if (group === 'peers') await benchPeers(sizes.mode, peers!, results, scratch, log);
         else await benchStorage({ sizes, results, scratch, backends, run }, shapes);
         log(`run ${run + 1}/${options.runs} ${group}: ${((performance.now() - g0) / 1000).toFixed(1)} s`);
       }
@@ -56,12 +71,19 @@ export async function runAll(options: Options, log: (msg: string) => void = logT
       dataDir: scratch.dir,
       loadAverageEnd: os.loadavg(),
       results,
+      peers,
     };
     const markdown = renderMarkdown(input);
     const out = path.resolve(root, options.out);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, markdown);
     log(`wrote ${path.relative(root, out)}`);
+    const chart = latencyChart(input);
+    if (chart !== null) {
+      const svg = path.join(path.dirname(out), chart.file);
+      fs.writeFileSync(svg, chart.svg);
+      log(`wrote ${path.relative(root, svg)}`);
+    }
     if (options.json) {
       const json = path.resolve(root, options.json);
       fs.mkdirSync(path.dirname(json), { recursive: true });

@@ -33,6 +33,8 @@ export interface PeerReader {
 export interface PeerSystem {
   /** E.g. "Redis Streams (appendfsync always)". */
   readonly label: string;
+  /** The server's process id (for its CPU use). */
+  readonly pid: number | undefined;
   /** A new, empty stream for records of `recordBytes`. */
   openStream(name: string, recordBytes: number): Promise<PeerStream>;
   stop(): Promise<void>;
@@ -68,24 +70,27 @@ export function batchRecords(recordBytes: number): number {
   return Math.max(1, Math.floor(BATCH_BYTES / recordBytes));
 }
 
-/** Appends batches of pooled values, INFLIGHT at a time, for `ms`; counts acknowledged records. */
-export async function produceMax(stream: PeerStream, recordBytes: number, ms: number): Promise<RateResult> {
+/** Appends batches of pooled values, INFLIGHT at a time, for warmupMs + ms; counts records acknowledged after the warmup. */
+export async function produceMax(stream: PeerStream, recordBytes: number, warmupMs: number, ms: number): Promise<RateResult & { totalRecords: number }> {
   const pool = valuePool(recordBytes);
   const n = batchRecords(recordBytes);
   let next = 0;
   const batch = (): Buffer[] => Array.from({ length: n }, () => pool[next++ % pool.length]!);
+  let totalRecords = 0;
   let records = 0;
   let lastAck = 0;
   const t0 = performance.now();
+  const measureFrom = t0 + warmupMs;
   const lane = async (): Promise<void> => {
-    while (performance.now() - t0 < ms) {
+    while (performance.now() - t0 < warmupMs + ms) {
       await stream.append(batch());
-      records += n;
+      totalRecords += n;
       lastAck = performance.now();
+      if (lastAck >= measureFrom) records += n;
     }
   };
   await Promise.all(Array.from({ length: INFLIGHT }, lane));
-  return rate(records, records * recordBytes, lastAck - t0);
+  return { ...rate(records, records * recordBytes, lastAck - measureFrom), totalRecords };
 }
 
 /** Reads `stream` from its start until `expected` records arrived. */
@@ -120,9 +125,9 @@ export interface FixedRateResult {
 }
 
 /** Produces `rate` records/s for warmupMs + durationMs while reading them back; latency of the measured window. */
-export async function fixedRate(stream: PeerStream, recordBytes: number, recordsPerSec: number, durationMs: number, warmupMs: number): Promise<FixedRateResult> {
+export async function fixedRate(stream: PeerStream, recordBytes: number, recordsPerSec: number, durationMs: number, warmupMs: number, batchBytes = BATCH_BYTES, drainMs = drainMsMax): Promise<FixedRateResult> {
   const pool = valuePool(recordBytes);
-  const perBatch = batchRecords(recordBytes);
+  const perBatch = Math.max(1, Math.floor(batchBytes / recordBytes));
   const total = Math.round((recordsPerSec * (warmupMs + durationMs)) / 1000);
   const samples = new LatencySamples();
   let read = 0;
@@ -186,7 +191,7 @@ export async function fixedRate(stream: PeerStream, recordBytes: number, records
     reader.stop();
     throw failed;
   }
-  const drainUntil = performance.now() + drainMsMax;
+  const drainUntil = performance.now() + drainMs;
   while (read < acked && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
   reader.stop();
   await reader.done.catch(() => {});

@@ -5,17 +5,18 @@
  *   nats-server -js -sd D -a 127.0.0.1 -p P
  *
  * One stream per scenario (file storage, one replica, limits retention, no deduplication
- * ids sent). Durability, as checked in the nats-server source (server/filestore.go): a
- * publish is acknowledged once the message is written to the current block file, i.e. in
- * the page cache; blocks are fsynced on a timer, `sync_interval`, default 2 minutes
- * (configurable from v2.10; `sync_interval: always` makes every write sync). On 2.9 the
- * timer is fixed. So JetStream's default is comparable to Tributary with flush.messages
- * never and a 2-minute flush.ms, not to flush.messages=1: a machine crash can lose up to
- * two minutes of acknowledged messages (a process crash loses nothing: the page cache
- * survives it).
+ * ids sent). Durability: a publish is acknowledged once the message is in the stream's
+ * current block file, i.e. in the page cache (nats-server server/filestore.go; writes are
+ * coalesced for up to maxFlushWait = 8 ms); blocks are fsynced on a timer,
+ * defaultSyncInterval = 2 minutes (docs.nats.io, "Syncing data to disk"). From v2.10 the
+ * `sync_interval` option changes it (`always`: sync every write); Debian's 2.9.10 rejects
+ * the option ("unknown field"), so the 2-minute timer is fixed there. JetStream's default
+ * is therefore weaker than Tributary's flush.ms=1000 and much weaker than
+ * flush.messages=1: a machine crash can lose up to two minutes of acknowledged messages
+ * (a process crash loses nothing, the page cache survives it).
  *
- * A record is one message; a batch is `INFLIGHT`-independent: its messages are published
- * without waiting (js.publish) and the batch resolves when every PubAck arrived. Reads use
+ * A record is one message; a batch's messages are published without waiting for each
+ * other (js.publish) and the batch resolves when every PubAck arrived. Reads use
  * an ordered pull consumer from the start of the stream (`consume()`, default buffering).
  */
 import { execFileSync } from 'node:child_process';
@@ -42,6 +43,7 @@ export async function startNats(bin: string, dir: string): Promise<PeerSystem> {
     return nc;
   };
   return {
+    pid: child.proc.pid,
     label: 'NATS JetStream (file storage, default sync)',
     async openStream(name: string): Promise<PeerStream> {
       const nc = await open();

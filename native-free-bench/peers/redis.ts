@@ -46,6 +46,7 @@ export async function startRedis(bin: string, dir: string, fsync: AppendFsync): 
     return c;
   };
   return {
+    pid: child.proc.pid,
     label: `Redis Streams (appendfsync ${fsync})`,
     async openStream(name: string, recordBytes: number): Promise<PeerStream> {
       const writer = await client();
