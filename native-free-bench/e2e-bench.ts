@@ -50,7 +50,7 @@ export interface E2eSizes {
 }
 
 export const E2E_SIZES: Record<Mode, E2eSizes> = {
-  full: { produceS: 2, warmupS: 0.5, latencyS: 4, latencyWarmupS: 1, latencyMbps: 50, statsIntervalMs: 500 },
+  full: { produceS: 2, warmupS: 1, latencyS: 3, latencyWarmupS: 1, latencyMbps: 50, statsIntervalMs: 500 },
   quick: { produceS: 0.5, warmupS: 0.1, latencyS: 0.5, latencyWarmupS: 0.2, latencyMbps: 50, statsIntervalMs: 200 },
   tiny: { produceS: 0.2, warmupS: 0, latencyS: 0.2, latencyWarmupS: 0.05, latencyMbps: 1, statsIntervalMs: 100 },
 };

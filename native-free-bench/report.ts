@@ -4,7 +4,7 @@
  * away; rows whose spread exceeds NOISY_SPREAD are listed at the end.
  */
 import { PAYLOAD_DESCRIPTION } from './data.js';
-import { e2eSections } from './e2e-report.js';
+import { e2eSections, noiseWorthy } from './e2e-report.js';
 import type { EngineBackend } from './engine.js';
 import { FLUSH_POLICIES, PIPELINED, PIPELINE_DEPTH } from './flush-policy.js';
 import type { MachineInfo } from './machine.js';
@@ -201,6 +201,7 @@ function noiseSection(r: Results, runs: number): string[] {
   const noisy: string[] = [];
   for (const m of r.all()) {
     for (const [metric, values] of Object.entries(m.values)) {
+      if (!noiseWorthy(m.group, metric)) continue;
       const s = summarize(values);
       if (s.runs > 1 && s.spread > NOISY_SPREAD) noisy.push(`${m.group}/${m.key} ${metric}: ${pct(s.spread)}`);
     }

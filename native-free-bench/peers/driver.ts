@@ -120,7 +120,7 @@ export interface FixedRateResult {
   /** Records produced in the measured window, and the rate achieved over it. */
   records: number;
   recordsPerSec: number;
-  /** Acknowledged records not read before the drain timeout. */
+  /** Scheduled records not read (not sent, or not acknowledged, or not read) by drainMs after the schedule ended. */
   missing: number;
 }
 
@@ -186,16 +186,19 @@ export async function fixedRate(stream: PeerStream, recordBytes: number, records
       setTimeout(r, Math.max(0, nextDue - performance.now()));
     });
   }
-  while ((inflight > 0 || queue.length > 0) && failed === null) await new Promise<void>((r) => ((wake = r), setTimeout(r, 5)));
+  // A system that fell behind would keep the run going for as long as its backlog lasts:
+  // stop sending drainMs after the schedule ended; what was not read by then is missing.
+  const deadline = start + warmupMs + durationMs + drainMs;
+  while ((inflight > 0 || queue.length > 0) && failed === null && performance.now() < deadline) await new Promise<void>((r) => ((wake = r), setTimeout(r, 5)));
+  queue.length = 0;
   if (failed !== null) {
     reader.stop();
     throw failed;
   }
-  const drainUntil = performance.now() + drainMs;
-  while (read < acked && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
+  while (read < acked && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   reader.stop();
   await reader.done.catch(() => {});
   const measured = total - Math.round((recordsPerSec * warmupMs) / 1000);
   const window = Math.max(1, lastRead - measureFrom);
-  return { latency: samples.summary(), records: measured, recordsPerSec: (measured / window) * 1000, missing: Math.max(0, acked - read) };
+  return { latency: samples.summary(), records: measured, recordsPerSec: (Math.min(measured, Math.max(0, read - (total - measured))) / window) * 1000, missing: Math.max(0, total - read) };
 }
