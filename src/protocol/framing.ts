@@ -4,11 +4,11 @@
  * `FrameDecoder` turns an arbitrarily chunked byte stream (socket 'data' events) into whole
  * frames. Any split of the same stream yields the same frames. It copies only when a frame
  * spans chunks: a frame wholly inside one chunk is returned as a subarray of it, and a frame
- * that spans chunks is assembled once into a buffer of exactly its size, so the work is
- * linear in the bytes received however small the chunks are. A spanning frame is gathered
- * in a buffer that starts at `FRAME_GATHER_BYTES_MIN` and doubles (capped at the frame's size):
- * memory follows the bytes actually received, not the size a peer announces (a 4-byte
- * "100 MiB frame" costs 64 KiB), and each byte is copied at most twice on average.
+ * that spans chunks is kept as views of its chunks (pieces under FRAME_PIECE_BYTES_MIN are
+ * first copied into a FRAME_GATHER_BYTES_MIN staging buffer) and joined once, into a buffer
+ * of exactly its size, when its last byte arrives. The work is linear in the bytes received
+ * however small the chunks are, each byte is copied at most twice, and memory follows the
+ * bytes actually received, not the size a peer announces.
  *
  * A size below 0 or above `frameBytesMax` is rejected (MALFORMED_FRAME / LIMIT_EXCEEDED)
  * before any buffer is allocated for it; the decoder is then unusable (the stream has lost
@@ -19,8 +19,10 @@ import { frameBytesMax } from '../limits.js';
 
 /** Bytes of the size prefix. */
 export const FRAME_SIZE_BYTES = 4;
-/** First allocation for a frame that spans chunks. */
+/** Size of the staging buffer that gathers small pieces of a frame that spans chunks. */
 export const FRAME_GATHER_BYTES_MIN = 64 * 1024;
+/** Pieces at least this large are kept as views of their chunk rather than copied to the stage. */
+export const FRAME_PIECE_BYTES_MIN = 4 * 1024;
 
 export interface FrameDecoderOptions {
   /** Largest frame accepted (default `frameBytesMax`). */
@@ -32,8 +34,11 @@ export class FrameDecoder {
   /** Bytes of the size prefix seen so far, when the prefix itself spans chunks. */
   private readonly sizeBuf = Buffer.alloc(FRAME_SIZE_BYTES);
   private sizeHave = 0;
-  /** A frame that spans chunks: the bytes so far (in a buffer that grows), and its size. */
-  private acc: Buffer = Buffer.alloc(0);
+  /** A frame that spans chunks: views of the bytes so far, and its size. */
+  private parts: Buffer[] = [];
+  /** Small pieces of a spanning frame, copied together (see `push`). */
+  private stage: Buffer | null = null;
+  private stageHave = 0;
   private partialHave = 0;
   private partialSize = -1;
   private failed: TributaryError | null = null;
@@ -67,19 +72,33 @@ export class FrameDecoder {
     const end = buf.length;
     while (pos < end) {
       if (this.partialSize >= 0) {
+        // A frame spanning chunks: keep views of the chunks and join them once, when the
+        // frame is whole (one allocation of exactly its size). Small pieces are copied into a
+        // staging buffer first, so a peer dribbling bytes cannot make us hold one Buffer
+        // object per byte. Memory held follows what the peer sent, not what it announced.
         const take = Math.min(this.partialSize - this.partialHave, end - pos);
-        if (this.partialHave + take > this.acc.length) {
-          const cap = Math.min(this.partialSize, Math.max(FRAME_GATHER_BYTES_MIN, 2 * this.acc.length, this.partialHave + take));
-          const grown = Buffer.allocUnsafe(cap);
-          this.acc.copy(grown, 0, 0, this.partialHave);
-          this.acc = grown;
+        if (take >= FRAME_PIECE_BYTES_MIN) {
+          this.flushStage();
+          this.parts.push(buf.subarray(pos, pos + take));
+        } else {
+          if (this.stage === null) this.stage = Buffer.allocUnsafe(Math.min(FRAME_GATHER_BYTES_MIN, this.partialSize - this.partialHave));
+          const n = Math.min(take, this.stage.length - this.stageHave);
+          buf.copy(this.stage, this.stageHave, pos, pos + n);
+          this.stageHave += n;
+          if (this.stageHave === this.stage.length) this.flushStage();
+          if (n < take) {
+            // The staging buffer filled mid-piece: the rest goes round the loop again.
+            this.partialHave += n;
+            pos += n;
+            continue;
+          }
         }
-        buf.copy(this.acc, this.partialHave, pos, pos + take);
         this.partialHave += take;
         pos += take;
         if (this.partialHave === this.partialSize) {
-          out.push(this.acc);
-          this.acc = Buffer.alloc(0);
+          this.flushStage();
+          out.push(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partialSize));
+          this.parts = [];
           this.partialHave = 0;
           this.partialSize = -1;
         }
@@ -108,6 +127,13 @@ export class FrameDecoder {
       }
     }
     return out;
+  }
+
+  private flushStage(): void {
+    if (this.stage === null || this.stageHave === 0) return;
+    this.parts.push(this.stage.subarray(0, this.stageHave));
+    this.stage = null;
+    this.stageHave = 0;
   }
 
   private checkSize(size: number): void {
