@@ -32,7 +32,7 @@ import type { LoopDelay } from './broker-process.js';
 import { cpuMeter } from './cpu.js';
 import { BrokerProcess } from './broker-process.js';
 import type { LimitsRun } from './limits.js';
-import { INFLIGHT_BYTES } from './limits.js';
+import { INFLIGHT_BYTES, THROUGHPUT_BATCH_BYTES, THROUGHPUT_INFLIGHT } from './limits.js';
 import type { Mode } from './options.js';
 import type { Results } from './results.js';
 import type { ScratchDir } from './scratch-dir.js';
@@ -58,7 +58,7 @@ export const E2E_SIZES: Record<Mode, E2eSizes> = {
 export const RECORD_1K = 1024;
 /**
  * batch.size of the fixed-rate scenario (Tributary and peers alike). With flush.messages=1
- * one producer moves at most 5 batches per ~fdatasync round trip; 16 KiB batches top out
+ * one producer moves at most its requests in flight per ~fdatasync round trip; 16 KiB batches top out
  * near the target rate on a small VM, and the latency of an overloaded system only says
  * how long the queue grew during the run. 64 KiB batches keep 50 MB/s within reach.
  */
@@ -67,7 +67,7 @@ export const LATENCY_BATCH_BYTES = 65_536;
 export const DRAIN_MS = 5_000;
 export const RECORD_100B = 100;
 
-/** What the load generator is given besides the scenario's own settings (src/perf defaults otherwise: batch 16 KiB, linger 5 ms, 5 in flight). */
+/** What the load generator is given besides the scenario's own settings (batch size and requests in flight are set per scenario; src/perf defaults otherwise). */
 export const PERF_COMMON: Partial<PerfOptionsInput> = { partitions: 1, compression: 'none', clientId: 'tributary-bench' };
 
 /** The two broker configurations. */
@@ -124,7 +124,7 @@ export async function benchE2e(ctx: E2eContext): Promise<void> {
   const run = <T>(f: () => Promise<T>): Promise<{ r: T; loop: Record<string, number> }> => timed(broker, sizes.statsIntervalMs, f);
   try {
     const produce = async (key: string, topic: string, recordSizeBytes: number, acks: 1 | -1): Promise<PerfResult> => {
-      const { r, loop } = await run(() => runProduce({ ...base, topic, recordSizeBytes, acks, durationS: sizes.produceS, warmupS: sizes.warmupS }));
+      const { r, loop } = await run(() => runProduce({ ...base, topic, recordSizeBytes, acks, batchSizeBytes: THROUGHPUT_BATCH_BYTES, maxInflight: THROUGHPUT_INFLIGHT, durationS: sizes.produceS, warmupS: sizes.warmupS }));
       checkErrors(key, r);
       const p = r.produce!;
       const mbps = p.mibPerSec * MB_PER_MIB;
@@ -158,7 +158,7 @@ export async function benchE2e(ctx: E2eContext): Promise<void> {
     await consume('fetch-1k', 's1-1k-acks1', RECORD_1K, big.produce!.records + big.produce!.warmupRecords);
 
     const rate = Math.round((sizes.latencyMbps * 1e6) / RECORD_1K);
-    const { r, loop } = await run(() => runE2e({ ...base, topic: 's5-latency', recordSizeBytes: RECORD_1K, acks: -1, rate, batchSizeBytes: LATENCY_BATCH_BYTES, drainTimeoutMs: DRAIN_MS, durationS: sizes.latencyS, warmupS: sizes.latencyWarmupS }));
+    const { r, loop } = await run(() => runE2e({ ...base, topic: 's5-latency', recordSizeBytes: RECORD_1K, acks: -1, rate, batchSizeBytes: LATENCY_BATCH_BYTES, maxInflight: THROUGHPUT_INFLIGHT, drainTimeoutMs: DRAIN_MS, durationS: sizes.latencyS, warmupS: sizes.latencyWarmupS }));
     checkErrors('latency-1k', r);
     const e = r.e2e!;
     const achievedMbps = r.produce!.payloadMibPerSec * MB_PER_MIB;
@@ -187,7 +187,7 @@ export async function benchE2e(ctx: E2eContext): Promise<void> {
       ['produce-100b-relaxed', RECORD_100B],
     ] as const) {
       const { r, loop } = await timed(relaxed, sizes.statsIntervalMs, () =>
-        runProduce({ ...PERF_COMMON, bootstrap: relaxed.bootstrap, topic: key, recordSizeBytes, acks: -1, durationS: sizes.produceS, warmupS: sizes.warmupS }),
+        runProduce({ ...PERF_COMMON, bootstrap: relaxed.bootstrap, topic: key, recordSizeBytes, acks: -1, batchSizeBytes: THROUGHPUT_BATCH_BYTES, maxInflight: THROUGHPUT_INFLIGHT, durationS: sizes.produceS, warmupS: sizes.warmupS }),
       );
       checkErrors(key, r);
       const p = r.produce!;

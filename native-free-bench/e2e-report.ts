@@ -8,7 +8,7 @@ import type { ChartSeries } from './chart-svg.js';
 import { renderLatencyChart } from './chart-svg.js';
 import { DRAIN_MS, E2E_SIZES, LATENCY_BATCH_BYTES, TRIBUTARY_CONFIGS } from './e2e-bench.js';
 import { PERCENTILES } from './latency.js';
-import { INFLIGHT_BYTES, LIMIT_WRITE_BYTES, RTT_MESSAGE_BYTES, SYNC_WRITE_BYTES } from './limits.js';
+import { INFLIGHT_BYTES, LIMIT_WRITE_BYTES, RTT_MESSAGE_BYTES, SYNC_WRITE_BYTES, THROUGHPUT_BATCH_BYTES, THROUGHPUT_INFLIGHT } from './limits.js';
 import { PEER_DRIVER_DESCRIPTION } from './peers.js';
 import type { PeerScenario } from './peers.js';
 import type { ReportInput } from './report.js';
@@ -130,7 +130,7 @@ function tributarySection(input: ReportInput): string[] {
   return [
     '## End to end: Tributary broker on loopback',
     '',
-    `The broker runs in its own process, started by the benchmark exactly as \`tributary serve\` runs: \`node dist/src/cli.js serve --host 127.0.0.1 --port 0 --data-dir <scratch> --log-level info --stats-interval-ms ${sizes.statsIntervalMs}\` (a fresh data directory each run; port 0 = a free port the broker reports). The load generator is src/perf (\`runProduce\` / \`runConsume\` / \`runE2e\`, what \`tributary perf\` runs) in the benchmark process, which does nothing else meanwhile: two processes, two event loops, two cores. Load generator settings: one partition, no compression, src/perf's defaults otherwise (batch.size 16 KiB, linger 5 ms, 5 requests in flight, one consumer with one fetch in flight, fetch.max.bytes per partition 1 MiB). Max-rate scenarios run ${sizes.warmupS} s of warm-up then ${sizes.produceS} s measured; the fixed-rate scenario ${sizes.latencyWarmupS} s + ${sizes.latencyS} s with batch.size ${LATENCY_BATCH_BYTES / 1024} KiB (so that one producer can sustain the rate with every batch waiting for fdatasync; records still unread ${DRAIN_MS / 1000} s after the schedule ended count as missing).`,
+    `The broker runs in its own process, started by the benchmark exactly as \`tributary serve\` runs: \`node dist/src/cli.js serve --host 127.0.0.1 --port 0 --data-dir <scratch> --log-level info --stats-interval-ms ${sizes.statsIntervalMs}\` (a fresh data directory each run; port 0 = a free port the broker reports). The load generator is src/perf (\`runProduce\` / \`runConsume\` / \`runE2e\`, what \`tributary perf\` runs) in the benchmark process, which does nothing else meanwhile: two processes, two event loops, two cores. Load generator settings: one partition, no compression, in the max-rate produce scenarios batch.size ${THROUGHPUT_BATCH_BYTES / 1024} KiB with ${THROUGHPUT_INFLIGHT} requests in flight (a throughput-tuned producer; the peers' drivers use the same), src/perf's defaults otherwise (linger 5 ms, one consumer with one fetch in flight, fetch.max.bytes per partition 1 MiB). Max-rate scenarios run ${sizes.warmupS} s of warm-up then ${sizes.produceS} s measured; the fixed-rate scenario ${sizes.latencyWarmupS} s + ${sizes.latencyS} s with batch.size ${LATENCY_BATCH_BYTES / 1024} KiB (so that one producer can sustain the rate with every batch waiting for fdatasync; records still unread ${DRAIN_MS / 1000} s after the schedule ended count as missing).`,
     '',
     `Durability: Tributary's default, **flush.messages=1** — a produce is acknowledged once fdatasync covers it (group commit). On a single broker acks=1 and acks=-1 wait for the same thing (the leader is the whole ISR), so the first two rows should agree. MB/s counts record batches as sent and written (what crosses the socket and hits the disk); "records/s" counts records. The latency row is per record, from its *intended* send time (the schedule is fixed in advance, so a stall shows up as latency: no coordinated omission) to its receipt by the consumer${missing && missing.max > 0 ? `; **some records were missing** (max ${num(missing.max)})` : ''}. "ack p50 / p99" is the produce latency per batch (closed loop in the max-rate rows, so it mostly measures queueing). "Broker event loop" is \`perf_hooks.monitorEventLoopDelay\` inside the broker (10 ms sampling timer, delay beyond it): p50 = median of the ${sizes.statsIntervalMs} ms windows inside the scenario, p99 = the worst window's p99, max = max. "CPU" is each process's user + system time over the scenario's wall time (1.00 = one core busy throughout; the broker's includes its worker threads).`,
     '',
@@ -236,7 +236,7 @@ function latencyTable(input: ReportInput): string[] {
   return [
     '## Latency percentiles',
     '',
-    'End to end (intended send → receipt) at the fixed rate, and produce acknowledgement latency per batch in the max-rate runs (closed loop: at max rate that is mostly queueing behind the 5 requests in flight). Medians over the runs, ms.',
+    'End to end (intended send → receipt) at the fixed rate, and produce acknowledgement latency per batch in the max-rate runs (closed loop: at max rate that is mostly queueing behind the ${THROUGHPUT_INFLIGHT} requests in flight). Medians over the runs, ms.',
     '',
     table(['series', ...PERCENTILES.map((p) => p.label)], series.map((s) => [s.label, ...s.values.map((v) => num(v))])),
     '',

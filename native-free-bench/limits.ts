@@ -2,10 +2,10 @@
  * What bounds the end-to-end scenarios, measured in the same run on the same machine:
  *  - fdatasync'd sequential writes: the raw-disk baseline (baseline.ts `rawWrite`) with
  *    1 MiB writes, each followed by fdatasync, in the benchmark's data directory;
- *  - fdatasync latency: one 16 KiB write + fdatasync at a time (p50/p99). A producer with
+ *  - fdatasync latency: one batch-sized write + fdatasync at a time (p50/p99). A producer with
  *    B bytes in flight and acks that wait for fdatasync cannot go faster than B per
- *    fdatasync, whatever the disk's bandwidth: with src/perf's defaults (5 requests of one
- *    16 KiB batch) that is 80 KiB / fdatasync latency;
+ *    fdatasync, whatever the disk's bandwidth: with the throughput settings (8 requests of one
+ *    256 KiB batch) that is 2 MiB / fdatasync latency;
  *  - loopback TCP throughput: one Node socket writing 1 MiB buffers (with backpressure) to a
  *    Node child process that discards them, Node-to-Node like broker and client; MB/s =
  *    bytes / time until the child has counted them all;
@@ -17,7 +17,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { once } from 'node:events';
-import { PERF_DEFAULTS } from '../src/perf/index.js';
 import { rawWrite } from './baseline.js';
 import { BatchSlab, batchShape } from './data.js';
 import { StopRule } from './flush-policy.js';
@@ -33,10 +32,18 @@ const MiB = 1 << 20;
 export const RTT_MESSAGE_BYTES = 100;
 /** Bytes of each write of the throughput test and of the fdatasync'd baseline. */
 export const LIMIT_WRITE_BYTES = MiB;
-/** Bytes of each write of the fdatasync latency test: one producer batch (src/perf's batch.size). */
-export const SYNC_WRITE_BYTES = PERF_DEFAULTS.batchSizeBytes;
-/** Bytes a src/perf producer keeps in flight with its defaults (one batch per request). */
-export const INFLIGHT_BYTES = PERF_DEFAULTS.batchSizeBytes * PERF_DEFAULTS.maxInflight;
+/**
+ * Producer settings of the as-fast-as-possible scenarios, for Tributary and the peers alike:
+ * 256 KiB batches, 8 requests in flight per connection — what a Kafka producer tuned for
+ * throughput uses (batch.size=262144, max.in.flight.requests.per.connection=8), rather than the
+ * latency-leaning defaults (16 KiB, 5) that cap one producer at its bytes in flight per fdatasync.
+ */
+export const THROUGHPUT_BATCH_BYTES = 262_144;
+export const THROUGHPUT_INFLIGHT = 8;
+/** Bytes of each write of the fdatasync latency test: one producer batch. */
+export const SYNC_WRITE_BYTES = THROUGHPUT_BATCH_BYTES;
+/** Bytes one producer keeps in flight in the throughput scenarios (one batch per request). */
+export const INFLIGHT_BYTES = THROUGHPUT_BATCH_BYTES * THROUGHPUT_INFLIGHT;
 
 export interface LimitSizes {
   /** fdatasync'd writes stop at whichever comes first. */

@@ -1,7 +1,7 @@
 /**
  * The peers' side of the end-to-end scenarios: one load driver for every peer system, so
  * Redis Streams and NATS JetStream are driven exactly alike and as Tributary's load
- * generator drives Tributary (src/perf: batches of up to 16 KiB of records, 5 requests in
+ * generator drives Tributary (src/perf: batches of up to 256 KiB of records, 8 requests in
  * flight, one reader with one read in flight).
  *
  *  - produceMax: closed loop, as fast as acknowledgements allow, for a fixed time;
@@ -14,6 +14,7 @@
 import type { LatencySummary } from '../../src/perf/index.js';
 import { recordValue, prng } from '../data.js';
 import { LatencySamples } from '../latency.js';
+import { THROUGHPUT_BATCH_BYTES, THROUGHPUT_INFLIGHT } from '../limits.js';
 
 /** One stream of a peer system, as the driver sees it. */
 export interface PeerStream {
@@ -40,9 +41,9 @@ export interface PeerSystem {
   stop(): Promise<void>;
 }
 
-/** Driver settings, mirroring src/perf's defaults (batch.size 16 KiB, max in flight 5). */
-export const BATCH_BYTES = 16_384;
-export const INFLIGHT = 5;
+/** Driver settings: the same batch size and requests in flight as Tributary's throughput scenarios. */
+export const BATCH_BYTES = THROUGHPUT_BATCH_BYTES;
+export const INFLIGHT = THROUGHPUT_INFLIGHT;
 /** Distinct values cycled through (log lines like the rest of the harness writes). */
 const POOL_VALUES = 64;
 /** fixedRate: how long to wait after the last due time for the reader to catch up. */
