@@ -236,7 +236,7 @@ function latencyTable(input: ReportInput): string[] {
   return [
     '## Latency percentiles',
     '',
-    'End to end (intended send → receipt) at the fixed rate, and produce acknowledgement latency per batch in the max-rate runs (closed loop: at max rate that is mostly queueing behind the ${THROUGHPUT_INFLIGHT} requests in flight). Medians over the runs, ms.',
+    `End to end (intended send → receipt) at the fixed rate, and produce acknowledgement latency per batch in the max-rate runs (closed loop: at max rate that is mostly queueing behind the ${THROUGHPUT_INFLIGHT} requests in flight). Medians over the runs, ms.`,
     '',
     table(['series', ...PERCENTILES.map((p) => p.label)], series.map((s) => [s.label, ...s.values.map((v) => num(v))])),
     '',
