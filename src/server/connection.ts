@@ -7,9 +7,9 @@
  * and the head slot is written as soon as it is filled. A Produce with acks=0 has a slot that
  * is filled with nothing.
  *
- * Back-pressure: the socket stops being read while `inflightRequestsMax` requests are
- * unanswered or more than `connectionOutputBytesMax` bytes of responses wait in the socket's
- * buffer, and resumes when both are below their limits again. A flood of produce requests or a
+ * Back-pressure: no further request is dispatched, and the socket stops being read, while
+ * `inflightRequestsMax` requests are unanswered or more than `connectionOutputBytesMax` bytes
+ * of responses wait in the socket's buffer; both resume when below their limits again. A flood of produce requests or a
  * consumer that does not read its fetch responses therefore cannot grow memory without bound.
  *
  * Bad input: a frame over `frameBytesMax`, or one that does not decode, closes the connection
@@ -48,6 +48,9 @@ export class Connection {
   private readonly slots: Slot[] = [];
   private paused = false;
   private closing = false;
+  /** Decoded frames not yet dispatched (see `pump`). */
+  private readonly backlog: Buffer[] = [];
+  private pumping = false;
   private readonly log: Logger;
   readonly remote: string;
 
@@ -63,7 +66,7 @@ export class Connection {
     this.log = log.child ? log.child({ remote: this.remote }) : log;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.updateFlow());
+    socket.on('drain', () => this.pump());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.closing = true;
@@ -103,11 +106,29 @@ export class Connection {
       this.destroy();
       return;
     }
-    for (const frame of frames) {
-      if (this.closing) return;
-      this.onFrame(frame);
+    for (const frame of frames) this.backlog.push(frame);
+    this.pump();
+  }
+
+  /**
+   * Dispatches received frames while under both limits. Frames that arrived together in one
+   * read wait in `backlog` (bounded by what was read before the socket paused), so a client
+   * pipelining hundreds of small requests in one segment cannot make us queue hundreds of
+   * large responses.
+   */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.backlog.length > 0 && !this.closing && !this.overLimit()) this.onFrame(this.backlog.shift()!);
+    } finally {
+      this.pumping = false;
     }
     this.updateFlow();
+  }
+
+  private overLimit(): boolean {
+    return this.slots.length >= this.config.inflightRequestsMax || this.socket.writableLength > this.config.connectionOutputBytesMax;
   }
 
   private onFrame(frame: Buffer): void {
@@ -205,16 +226,16 @@ export class Connection {
       sock.destroySoon();
       return;
     }
-    this.updateFlow();
+    this.pump();
   }
 
   private updateFlow(): void {
     if (this.closing) return;
-    const over = this.slots.length >= this.config.inflightRequestsMax || this.socket.writableLength > this.config.connectionOutputBytesMax;
-    if (over && !this.paused) {
+    const stop = this.backlog.length > 0 || this.overLimit();
+    if (stop && !this.paused) {
       this.paused = true;
       this.socket.pause();
-    } else if (!over && this.paused) {
+    } else if (!stop && this.paused) {
       this.paused = false;
       this.socket.resume();
     }
