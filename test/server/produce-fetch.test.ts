@@ -143,6 +143,28 @@ describe('fetch', () => {
     expect(f.responses[0]!.partitions[0]!.records).toEqual(Buffer.alloc(0));
   });
 
+  it('v13+ names topics by id: the same batches by topic id, UNKNOWN_TOPIC_ID for an unknown one', async () => {
+    const m = await c.request('Metadata', 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'pf' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const topicId = m.topics[0]!.topicId;
+    const byId = (id: string) =>
+      c.request('Fetch', 16, {
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 20,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [{ topicId: id, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1, lastFetchedEpoch: -1 }] }],
+        forgottenTopicsData: [],
+        rackId: '',
+      });
+    const known = await byId(topicId);
+    expect(known.responses[0]!.topicId).toBe(topicId);
+    expect(valuesOf(known.responses[0]!.partitions[0]!.records)).toEqual(valuesOf((await fetch('pf', 0, 0)).responses[0]!.partitions[0]!.records));
+    const unknown = await byId('AAAAAAAAAAAAAAAAAAAAAQ');
+    expect(unknown.responses[0]!.partitions[0]!.errorCode).toBe(KafkaErrorCode.UNKNOWN_TOPIC_ID);
+  });
+
   it('serves v4 and v12 (flexible) the same batches', async () => {
     const a = await fetch('pf', 0, 0, {}, 4);
     const b = await fetch('pf', 0, 0, {}, 12);

@@ -1,5 +1,6 @@
 /**
- * Fetch (key 1, v4-12): batches served as stored, zero-copy from the mapped segment.
+ * Fetch (key 1, v4-16): batches served as stored, zero-copy from the mapped segment. v13+
+ * name topics by topic id (UNKNOWN_TOPIC_ID for one we do not have); v4-12 by name.
  *
  * Sizes: each partition gets at most `partitionMaxBytes` and the response at most `maxBytes`
  * (capped by fetchResponseBytesMax), except that the first partition with data always gets at
@@ -38,16 +39,27 @@ type PartitionOut = {
 const NO_RECORDS = new RecordChunks([]);
 
 interface ReadPass {
-  topics: { topic: string; partitions: PartitionOut[] }[];
+  topics: { topic: string; topicId: string; partitions: PartitionOut[] }[];
   bytes: number;
 }
 
-function readAll(state: BrokerState, req: FetchReq): ReadPass {
+/** A requested topic by name: v0-12 name it, v13+ give its topic id (unknown ids map to null). */
+type Wanted = { name: string | null; topicId: string; partitions: FetchReq['topics'][number]['partitions'] };
+
+function resolveTopics(state: BrokerState, req: FetchReq, version: number): Wanted[] {
+  if (version < 13) return req.topics.map((t) => ({ name: t.topic, topicId: t.topicId, partitions: t.partitions }));
+  const byId = new Map<string, string>();
+  for (const name of state.engine.listTopics()) byId.set(state.engine.describeTopic(name).topicId, name);
+  return req.topics.map((t) => ({ name: byId.get(t.topicId) ?? null, topicId: t.topicId, partitions: t.partitions }));
+}
+
+function readAll(state: BrokerState, wanted: Wanted[], req: FetchReq): ReadPass {
   let budget = Math.min(req.maxBytes > 0 ? req.maxBytes : fetchResponseBytesMax, fetchResponseBytesMax);
   let bytes = 0;
   let first = true;
-  const topics = req.topics.map((t) => ({
-    topic: t.topic,
+  const topics = wanted.map((t) => ({
+    topic: t.name ?? '',
+    topicId: t.topicId,
     partitions: t.partitions.map((p): PartitionOut => {
       const out: PartitionOut = {
         partitionIndex: p.partition,
@@ -59,15 +71,20 @@ function readAll(state: BrokerState, req: FetchReq): ReadPass {
         preferredReadReplica: -1,
         records: NO_RECORDS,
       };
+      if (t.name === null) {
+        out.errorCode = KafkaErrorCode.UNKNOWN_TOPIC_ID;
+        return out;
+      }
+      const topic = t.name;
       try {
         const max = Math.min(Math.max(p.partitionMaxBytes, 0), budget);
         if (max <= 0 && !first) {
-          const r = state.engine.listOffsets(t.topic, p.partition, 'latest');
+          const r = state.engine.listOffsets(topic, p.partition, 'latest');
           out.highWatermark = out.lastStableOffset = r.offset;
-          out.logStartOffset = state.engine.listOffsets(t.topic, p.partition, 'earliest').offset;
+          out.logStartOffset = state.engine.listOffsets(topic, p.partition, 'earliest').offset;
           return out;
         }
-        const r = state.engine.read(t.topic, p.partition, p.fetchOffset, first ? Math.max(max, 1) : max);
+        const r = state.engine.read(topic, p.partition, p.fetchOffset, first ? Math.max(max, 1) : max);
         out.highWatermark = r.highWatermark;
         out.lastStableOffset = r.highWatermark;
         out.logStartOffset = r.logStartOffset;
@@ -82,8 +99,8 @@ function readAll(state: BrokerState, req: FetchReq): ReadPass {
       } catch (err) {
         out.errorCode = isTributaryError(err, 'OFFSET_OUT_OF_RANGE') ? KafkaErrorCode.OFFSET_OUT_OF_RANGE : kafkaErrorCode(err);
         if (out.errorCode === KafkaErrorCode.OFFSET_OUT_OF_RANGE) {
-          out.highWatermark = state.engine.listOffsets(t.topic, p.partition, 'latest').offset;
-          out.logStartOffset = state.engine.listOffsets(t.topic, p.partition, 'earliest').offset;
+          out.highWatermark = state.engine.listOffsets(topic, p.partition, 'latest').offset;
+          out.logStartOffset = state.engine.listOffsets(topic, p.partition, 'earliest').offset;
         }
       }
       return out;
@@ -97,24 +114,25 @@ export async function handleFetch(state: BrokerState, req: FetchReq, version: nu
   if (version >= 7 && req.sessionId !== 0) {
     return respond({ throttleTimeMs: 0, errorCode: KafkaErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] });
   }
-  let pass = readAll(state, req);
+  const wanted = resolveTopics(state, req, version);
+  let pass = readAll(state, wanted, req);
   const maxWait = Math.min(Math.max(req.maxWaitMs, 0), fetchMaxWaitMsMax);
   const minBytes = Math.max(req.minBytes, 0);
   const hasError = pass.topics.some((t) => t.partitions.some((p) => p.errorCode !== 0));
   if (pass.bytes < Math.max(minBytes, 1) && maxWait > 0 && !hasError) {
-    const keys = req.topics.flatMap((t) => t.partitions.map((p) => partitionKey(t.topic, p.partition)));
+    const keys = wanted.flatMap((t) => (t.name === null ? [] : t.partitions.map((p) => partitionKey(t.name!, p.partition))));
     const deadline = Date.now() + maxWait;
     while (pass.bytes < Math.max(minBytes, 1)) {
       const left = deadline - Date.now();
       if (left <= 0 || state.closing) break;
       if ((await state.waiters.wait(keys, left)) === 'timeout') break;
-      pass = readAll(state, req);
+      pass = readAll(state, wanted, req);
     }
   }
   return respond({
     throttleTimeMs: 0,
     errorCode: 0,
     sessionId: 0,
-    responses: pass.topics.map((t) => ({ topic: t.topic, partitions: t.partitions })),
+    responses: pass.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: t.partitions })),
   });
 }
