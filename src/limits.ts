@@ -127,6 +127,8 @@ export const fetchMaxWaitMsMax = 30_000;
 export const fetchResponseBytesMax = 64 * MiB;
 /** Longest a produce with acks=-1 waits for durability. */
 export const produceTimeoutMsMax = 300_000;
+/** Longest metadata string committed with an offset (Kafka offset.metadata.max.bytes). */
+export const offsetMetadataBytesMax = 4096;
 /** Topics created in one CreateTopics request. */
 export const createTopicsMax = 1000;
 

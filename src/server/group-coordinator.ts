@@ -125,6 +125,26 @@ interface Member {
 
 const EMPTY = Buffer.alloc(0);
 
+/** A JoinGroup answer that carries only an error (and the member id it concerns). */
+function joinFailure(error: GroupError, memberId: string): JoinResult {
+  return { error, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] };
+}
+
+/** A SyncGroup answer that carries only an error. */
+function syncFailure(error: GroupError): SyncResult {
+  return { error, protocolType: null, protocolName: null, assignment: EMPTY };
+}
+
+/** Answers a member's pending JoinGroup and SyncGroup, if any, with `error`. */
+function failWaiters(m: Member, error: GroupError): void {
+  const join = m.awaitingJoin;
+  const sync = m.awaitingSync;
+  m.awaitingJoin = null;
+  m.awaitingSync = null;
+  join?.(joinFailure(error, m.memberId));
+  sync?.(syncFailure(error));
+}
+
 class Group {
   state: GroupState = 'Empty';
   generationId = 0;
@@ -166,7 +186,7 @@ export class GroupCoordinator {
 
   join(req: JoinRequest): Promise<JoinResult> {
     const fail = (error: GroupError, memberId = req.memberId): Promise<JoinResult> =>
-      Promise.resolve({ error, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] });
+      Promise.resolve(joinFailure(error, memberId));
     if (this.closed) return fail('COORDINATOR_NOT_AVAILABLE');
     if (!req.groupId) return fail('INVALID_GROUP_ID');
     if (req.sessionTimeoutMs < this.settings.minSessionTimeoutMs || req.sessionTimeoutMs > this.settings.maxSessionTimeoutMs) {
@@ -196,7 +216,7 @@ export class GroupCoordinator {
         group.members.set(fresh, m);
         group.staticMembers.set(req.groupInstanceId, fresh);
         if (group.leaderId === previous) group.leaderId = fresh;
-        m.awaitingJoin?.({ error: 'FENCED_INSTANCE_ID', generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: previous, members: [] });
+        m.awaitingJoin?.(joinFailure('FENCED_INSTANCE_ID', previous));
         m.awaitingJoin = null;
         memberId = fresh;
       }
@@ -248,7 +268,7 @@ export class GroupCoordinator {
         member.protocols = req.protocols;
       }
       // A repeated join while one is pending replaces the older waiter (client retry).
-      member.awaitingJoin?.({ error: 'UNKNOWN_MEMBER_ID', generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] });
+      member.awaitingJoin?.(joinFailure('UNKNOWN_MEMBER_ID', memberId));
       member.awaitingJoin = resolve;
       this.touch(g, member);
 
@@ -271,7 +291,7 @@ export class GroupCoordinator {
   // ---- SyncGroup -----------------------------------------------------------------------
 
   sync(groupId: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[]): Promise<SyncResult> {
-    const fail = (error: GroupError): Promise<SyncResult> => Promise.resolve({ error, protocolType: null, protocolName: null, assignment: EMPTY });
+    const fail = (error: GroupError): Promise<SyncResult> => Promise.resolve(syncFailure(error));
     const g = this.groups.get(groupId);
     if (!g) return fail('UNKNOWN_MEMBER_ID');
     const m = g.members.get(memberId);
@@ -285,7 +305,7 @@ export class GroupCoordinator {
         return Promise.resolve({ error: 'NONE', protocolType: g.protocolType, protocolName: g.protocolName, assignment: m.assignment });
       case 'CompletingRebalance':
         return new Promise<SyncResult>((resolve) => {
-          m.awaitingSync?.({ error: 'REBALANCE_IN_PROGRESS', protocolType: null, protocolName: null, assignment: EMPTY });
+          m.awaitingSync?.(syncFailure('REBALANCE_IN_PROGRESS'));
           m.awaitingSync = resolve;
           if (memberId === g.leaderId) {
             for (const member of g.members.values()) member.assignment = EMPTY;
@@ -317,7 +337,6 @@ export class GroupCoordinator {
     this.touch(g, m);
     if (g.state === 'PreparingRebalance') return 'REBALANCE_IN_PROGRESS';
     if (generationId !== g.generationId) return 'ILLEGAL_GENERATION';
-    if (g.state === 'CompletingRebalance') return 'NONE';
     return 'NONE';
   }
 
@@ -421,10 +440,7 @@ export class GroupCoordinator {
       for (const t of g.pendingMembers.values()) clearTimeout(t);
       for (const m of g.members.values()) {
         if (m.sessionTimer) clearTimeout(m.sessionTimer);
-        m.awaitingJoin?.({ error: 'COORDINATOR_NOT_AVAILABLE', generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: m.memberId, members: [] });
-        m.awaitingSync?.({ error: 'COORDINATOR_NOT_AVAILABLE', protocolType: null, protocolName: null, assignment: EMPTY });
-        m.awaitingJoin = null;
-        m.awaitingSync = null;
+        failWaiters(m, 'COORDINATOR_NOT_AVAILABLE');
       }
     }
   }
@@ -449,10 +465,7 @@ export class GroupCoordinator {
     if (m.sessionTimer) clearTimeout(m.sessionTimer);
     g.members.delete(m.memberId);
     if (m.groupInstanceId !== null && g.staticMembers.get(m.groupInstanceId) === m.memberId) g.staticMembers.delete(m.groupInstanceId);
-    m.awaitingJoin?.({ error: 'UNKNOWN_MEMBER_ID', generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: m.memberId, members: [] });
-    m.awaitingSync?.({ error: 'UNKNOWN_MEMBER_ID', protocolType: null, protocolName: null, assignment: EMPTY });
-    m.awaitingJoin = null;
-    m.awaitingSync = null;
+    failWaiters(m, 'UNKNOWN_MEMBER_ID');
     if (g.leaderId === m.memberId) g.leaderId = g.members.keys().next().value ?? null;
     this.log.info({ group: g.groupId, member: m.memberId, why }, 'member removed');
   }
@@ -479,7 +492,7 @@ export class GroupCoordinator {
       for (const m of g.members.values()) {
         const waiter = m.awaitingSync;
         m.awaitingSync = null;
-        waiter?.({ error: 'REBALANCE_IN_PROGRESS', protocolType: null, protocolName: null, assignment: EMPTY });
+        waiter?.(syncFailure('REBALANCE_IN_PROGRESS'));
       }
     }
     g.state = 'PreparingRebalance';

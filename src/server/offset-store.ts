@@ -105,7 +105,7 @@ export class OffsetStore {
   static async open(engine: StorageEngine, log: Logger): Promise<OffsetStore> {
     const store = new OffsetStore(engine, log);
     const config = { 'flush.messages': '1', 'cleanup.policy': 'compact' };
-    if (!engine.listTopics().includes(OFFSETS_TOPIC)) {
+    if (!engine.hasTopic(OFFSETS_TOPIC)) {
       await engine.createTopic(OFFSETS_TOPIC, { partitions: 1, config });
     } else {
       const current = engine.describeTopic(OFFSETS_TOPIC).config;

@@ -32,16 +32,12 @@ export function isInternalTopic(name: string): boolean {
   return name.startsWith('__');
 }
 
-export function topicExists(state: BrokerState, name: string): boolean {
-  return state.engine.listTopics().includes(name);
-}
-
 /**
  * Creates `name` with the default partition count if auto-creation is on and the name is
  * valid; resolves true when the topic exists afterwards. Throws INVALID_TOPIC for a bad name.
  */
 export async function ensureTopic(state: BrokerState, name: string, allowAutoCreate = true): Promise<boolean> {
-  if (topicExists(state, name)) return true;
+  if (state.engine.hasTopic(name)) return true;
   validateTopicName(name);
   if (!state.config.autoCreateTopics || !allowAutoCreate || isInternalTopic(name)) return false;
   let pending = state.creating.get(name);

@@ -163,6 +163,20 @@ export class StorageEngine {
     return this.manager.topicNames();
   }
 
+  hasTopic(name: string): boolean {
+    return this.manager.hasTopic(name);
+  }
+
+  /** The topic's stable id (16 bytes, Kafka's base64url form); UNKNOWN_TOPIC_OR_PARTITION if none. */
+  topicId(name: string): string {
+    return this.manager.topic(name).topicId;
+  }
+
+  /** The name of the topic with this id, or undefined (Fetch v13+ and Metadata v10+ name topics by id). */
+  topicNameById(topicId: string): string | undefined {
+    return this.manager.topicNameById(topicId);
+  }
+
   describeTopic(name: string): TopicDescription {
     const t = this.manager.topic(name);
     const defaults = this.manager.defaultConfig;

@@ -225,6 +225,16 @@ export class LogManager {
     return [...this.topics.keys()].sort();
   }
 
+  hasTopic(name: string): boolean {
+    return this.topics.has(name);
+  }
+
+  /** The topic with this id, or undefined. */
+  topicNameById(topicId: string): string | undefined {
+    for (const t of this.topics.values()) if (t.topicId === topicId) return t.name;
+    return undefined;
+  }
+
   topic(name: string): TopicState {
     const t = this.topics.get(name);
     if (!t) throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic '${name}'`, { topic: name });

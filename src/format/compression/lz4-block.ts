@@ -28,48 +28,14 @@ function corrupt(message: string, context: Record<string, unknown> = {}): never 
 /** Smallest match LZ4 encodes (the low nibble stores length - MIN_MATCH). */
 const MIN_MATCH = 4;
 
-/**
- * The number of bytes the block `src[pos, end)` decodes to, from its tokens alone (literals
- * are skipped, nothing is copied). Lets the frame decoder check a block against its size
- * limits and the decompression-bomb guard before writing any of it. Match offsets are not
- * checked here; decodeLz4Block checks them.
- */
-export function lz4BlockDecodedLength(src: Uint8Array, pos: number, end: number): number {
-  if (pos >= end) corrupt('empty block');
-  let total = 0;
-  for (;;) {
-    const token = src[pos++]!;
-    let litLen = token >>> 4;
-    if (litLen === 15) {
-      let b: number;
-      do {
-        if (pos >= end) corrupt('truncated literal length');
-        b = src[pos++]!;
-        litLen += b;
-      } while (b === 255);
-    }
-    if (pos + litLen > end) corrupt('literals run past the block', { pos, litLen });
-    pos += litLen;
-    total += litLen;
-    if (pos === end) return total;
-    if (pos + 2 > end) corrupt('truncated match offset', { pos });
-    pos += 2;
-    let matchLen = (token & 15) + MIN_MATCH;
-    if ((token & 15) === 15) {
-      let b: number;
-      do {
-        if (pos >= end) corrupt('truncated match length');
-        b = src[pos++]!;
-        matchLen += b;
-      } while (b === 255);
-    }
-    total += matchLen;
-  }
-}
+/** What decodeLz4Block returns when the block would write past `outLimit`. */
+export const LZ4_OUTPUT_LIMIT = -1;
 
 /**
  * Decodes the block `src[pos, end)` into `out` from `op`; output may not pass `outLimit`.
- * Returns the new output position.
+ * Returns the new output position, or LZ4_OUTPUT_LIMIT as soon as a literal run or match
+ * would pass `outLimit` (the caller knows which of its limits that was, so it names the
+ * error). Nothing past `outLimit` is ever written, so one pass both bounds and decodes.
  */
 export function decodeLz4Block(src: Uint8Array, pos: number, end: number, out: Uint8Array, op: number, outLimit: number, windowStart: number): number {
   if (pos >= end) corrupt('empty block');
@@ -85,7 +51,7 @@ export function decodeLz4Block(src: Uint8Array, pos: number, end: number, out: U
       } while (b === 255);
     }
     if (pos + litLen > end) corrupt('literals run past the block', { pos, litLen });
-    if (op + litLen > outLimit) corrupt('literals run past the block size limit', { op, litLen });
+    if (op + litLen > outLimit) return LZ4_OUTPUT_LIMIT;
     if (litLen > 16) out.set(src.subarray(pos, pos + litLen), op);
     else for (let i = 0; i < litLen; i++) out[op + i] = src[pos + i]!;
     pos += litLen;
@@ -104,7 +70,7 @@ export function decodeLz4Block(src: Uint8Array, pos: number, end: number, out: U
         matchLen += b;
       } while (b === 255);
     }
-    if (op + matchLen > outLimit) corrupt('match runs past the block size limit', { op, matchLen });
+    if (op + matchLen > outLimit) return LZ4_OUTPUT_LIMIT;
     copyMatch(out, op, offset, matchLen);
     op += matchLen;
   }

@@ -34,7 +34,7 @@ import lz4 from 'lz4-wasm-nodejs';
 import xxhash from 'xxhash-wasm';
 import { TributaryError } from '../../errors.js';
 import type { Codec } from './codec.js';
-import { decodeLz4Block, lz4BlockDecodedLength } from './lz4-block.js';
+import { LZ4_OUTPUT_LIMIT, decodeLz4Block } from './lz4-block.js';
 
 const { h32Raw } = await xxhash();
 
@@ -183,21 +183,27 @@ export function decodeLz4Frame(bytes: Uint8Array, maxBytes: number): Buffer {
       const computed = h32Raw(src.subarray(pos, pos + size), 0) >>> 0;
       if (storedSum !== computed) corrupt('block checksum mismatch', { stored: storedSum, computed });
     }
-    const decodedLen = stored ? size : lz4BlockDecodedLength(src, pos, pos + size);
-    if (decodedLen > blockMax) corrupt(`block decodes to ${decodedLen} bytes, more than the ${blockMax}-byte block size`, { decodedLen, blockMax });
-    if (op + decodedLen > maxBytes) {
-      throw new TributaryError('LIMIT_EXCEEDED', `LZ4 frame inflates beyond the limit of ${maxBytes} bytes`, { maxBytes });
-    }
-    if (contentSize >= 0 && op + decodedLen > contentSize) corrupt(`content exceeds the declared size of ${contentSize}`, { contentSize });
-    ensure(op + decodedLen);
+    // One block may write at most blockMax bytes, nor pass the inflation limit or the
+    // declared content size: decode against the nearest of the three, then name the one hit.
+    const blockEnd = op + (stored ? size : blockMax);
+    const limit = Math.min(blockEnd, maxBytes, contentSize >= 0 ? contentSize : Infinity);
+    let next: number;
     if (stored) {
-      src.copy(out, op, pos, pos + size);
-      op += size;
+      next = op + size <= limit ? op + size : LZ4_OUTPUT_LIMIT;
     } else {
-      const next = decodeLz4Block(src, pos, pos + size, out, op, op + decodedLen, independent ? op : 0);
-      if (next !== op + decodedLen) corrupt('block decoded to a different length than its tokens say');
-      op = next;
+      ensure(limit);
+      next = decodeLz4Block(src, pos, pos + size, out, op, limit, independent ? op : 0);
     }
+    if (next === LZ4_OUTPUT_LIMIT) {
+      if (limit === maxBytes && maxBytes < blockEnd) throw new TributaryError('LIMIT_EXCEEDED', `LZ4 frame inflates beyond the limit of ${maxBytes} bytes`, { maxBytes });
+      if (limit === contentSize && contentSize < blockEnd) corrupt(`content exceeds the declared size of ${contentSize}`, { contentSize });
+      corrupt(`block decodes to more than the ${blockMax}-byte block size`, { blockMax });
+    }
+    if (stored) {
+      ensure(next);
+      src.copy(out, op, pos, pos + size);
+    }
+    op = next;
     pos += size + (blockChecksum ? LZ4_CHECKSUM_LENGTH : 0);
   }
   if (contentChecksum) {

@@ -48,9 +48,7 @@ type Wanted = { name: string | null; topicId: string; partitions: FetchReq['topi
 
 function resolveTopics(state: BrokerState, req: FetchReq, version: number): Wanted[] {
   if (version < 13) return req.topics.map((t) => ({ name: t.topic, topicId: t.topicId, partitions: t.partitions }));
-  const byId = new Map<string, string>();
-  for (const name of state.engine.listTopics()) byId.set(state.engine.describeTopic(name).topicId, name);
-  return req.topics.map((t) => ({ name: byId.get(t.topicId) ?? null, topicId: t.topicId, partitions: t.partitions }));
+  return req.topics.map((t) => ({ name: state.engine.topicNameById(t.topicId) ?? null, topicId: t.topicId, partitions: t.partitions }));
 }
 
 function readAll(state: BrokerState, wanted: Wanted[], req: FetchReq): ReadPass {

@@ -5,11 +5,11 @@
  * committed offsets in offset-store.ts; this file only translates requests and answers.
  */
 import type { RequestBody, ResponseInput } from '../../protocol/index.js';
+import { offsetMetadataBytesMax } from '../../limits.js';
 import { KafkaErrorCode } from '../../protocol/index.js';
 import type { GroupError } from '../group-coordinator.js';
 import type { OffsetCommitEntry } from '../offset-store.js';
 import type { BrokerState } from '../state.js';
-import { topicExists } from '../state.js';
 import type { RequestContext } from '../connection.js';
 
 const code = (e: GroupError): number => (e === 'NONE' ? 0 : KafkaErrorCode[e]);
@@ -140,27 +140,28 @@ export async function handleOffsetCommit(state: BrokerState, req: RequestBody<'O
   const groupError = state.coordinator.validateCommit(req.groupId, generation, memberId);
   const now = Date.now();
   const entries: OffsetCommitEntry[] = [];
-  const answers = req.topics.map((t) => ({
-    name: t.name,
-    partitions: t.partitions.map((p) => {
-      let errorCode = code(groupError);
-      if (errorCode === 0 && !topicExists(state, t.name)) errorCode = KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      else if (errorCode === 0 && (p.partitionIndex < 0 || p.partitionIndex >= state.engine.describeTopic(t.name).partitions.length)) {
-        errorCode = KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      } else if (errorCode === 0 && p.committedMetadata !== null && p.committedMetadata.length > 4096) errorCode = KafkaErrorCode.OFFSET_METADATA_TOO_LARGE;
-      if (errorCode === 0) {
-        entries.push({
-          topic: t.name,
-          partition: p.partitionIndex,
-          offset: p.committedOffset,
-          leaderEpoch: p.committedLeaderEpoch,
-          metadata: p.committedMetadata,
-          commitTimestamp: now,
-        });
-      }
-      return { partitionIndex: p.partitionIndex, errorCode };
-    }),
-  }));
+  const answers = req.topics.map((t) => {
+    const partitionCount = state.engine.hasTopic(t.name) ? state.engine.describeTopic(t.name).partitions.length : 0;
+    return {
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        let errorCode = code(groupError);
+        if (errorCode === 0 && (p.partitionIndex < 0 || p.partitionIndex >= partitionCount)) errorCode = KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        else if (errorCode === 0 && p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > offsetMetadataBytesMax) errorCode = KafkaErrorCode.OFFSET_METADATA_TOO_LARGE;
+        if (errorCode === 0) {
+          entries.push({
+            topic: t.name,
+            partition: p.partitionIndex,
+            offset: p.committedOffset,
+            leaderEpoch: p.committedLeaderEpoch,
+            metadata: p.committedMetadata,
+            commitTimestamp: now,
+          });
+        }
+        return { partitionIndex: p.partitionIndex, errorCode };
+      }),
+    };
+  });
   try {
     await state.offsets.commit(req.groupId, entries);
   } catch (err) {

@@ -36,10 +36,6 @@ export function describeTopicMetadata(state: BrokerState, name: string): TopicOu
   };
 }
 
-function topicNameById(state: BrokerState, topicId: string): string | undefined {
-  return state.engine.listTopics().find((t) => state.engine.describeTopic(t).topicId === topicId);
-}
-
 export async function handleMetadata(state: BrokerState, req: RequestBody<'Metadata'>, version: number): Promise<ResponseInput<'Metadata'>> {
   const all = req.topics === null || (version === 0 && req.topics.length === 0);
   const wanted: { name: string | null; topicId: string }[] = all ? state.engine.listTopics().map((name) => ({ name, topicId: '' })) : req.topics!;
@@ -47,7 +43,7 @@ export async function handleMetadata(state: BrokerState, req: RequestBody<'Metad
   const topics: TopicOut[] = [];
   for (const want of wanted) {
     // v10+ may name a topic by id alone.
-    const name = want.name ?? topicNameById(state, want.topicId);
+    const name = want.name ?? state.engine.topicNameById(want.topicId);
     if (name === undefined) {
       topics.push({ errorCode: KafkaErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: want.topicId, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_UNSET });
       continue;

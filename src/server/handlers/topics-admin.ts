@@ -11,7 +11,7 @@ import type { RequestBody, ResponseInput } from '../../protocol/index.js';
 import { KafkaErrorCode, kafkaErrorCode } from '../../protocol/index.js';
 import { validateTopicName } from '../../storage/index.js';
 import type { BrokerState } from '../state.js';
-import { isInternalTopic, topicExists } from '../state.js';
+import { isInternalTopic } from '../state.js';
 import { configEntries } from './configs.js';
 
 interface Failure {
@@ -64,7 +64,7 @@ export async function handleCreateTopics(state: BrokerState, req: RequestBody<'C
             config[c.name] = c.value;
           }
           if (req.validateOnly) {
-            if (topicExists(state, t.name)) throw new TributaryError('TOPIC_EXISTS', `topic ${t.name} already exists`);
+            if (state.engine.hasTopic(t.name)) throw new TributaryError('TOPIC_EXISTS', `topic ${t.name} already exists`);
           } else {
             await state.engine.createTopic(t.name, { partitions: parts, config });
             state.log.info({ topic: t.name, partitions: parts }, 'topic created');
@@ -81,7 +81,7 @@ export async function handleCreateTopics(state: BrokerState, req: RequestBody<'C
     const created = !req.validateOnly;
     topics.push({
       name: t.name,
-      topicId: created ? state.engine.describeTopic(t.name).topicId : undefined,
+      topicId: created ? state.engine.topicId(t.name) : undefined,
       errorCode: 0,
       errorMessage: null,
       topicConfigErrorCode: 0,
@@ -98,14 +98,14 @@ export async function handleDeleteTopics(state: BrokerState, req: RequestBody<'D
   const responses = [];
   for (const w of wanted) {
     let name = w.name;
-    if (name === null || name === undefined) name = state.engine.listTopics().find((t) => state.engine.describeTopic(t).topicId === w.topicId) ?? null;
+    if (name === null || name === undefined) name = (w.topicId !== undefined ? state.engine.topicNameById(w.topicId) : undefined) ?? null;
     if (name === null) {
       responses.push({ name: null, topicId: w.topicId, errorCode: KafkaErrorCode.UNKNOWN_TOPIC_ID, errorMessage: 'unknown topic id' });
       continue;
     }
     try {
       if (isInternalTopic(name)) throw new TributaryError('INVALID_TOPIC', `${name} is an internal topic`);
-      const topicId = topicExists(state, name) ? state.engine.describeTopic(name).topicId : w.topicId;
+      const topicId = state.engine.hasTopic(name) ? state.engine.topicId(name) : w.topicId;
       await state.engine.deleteTopic(name);
       state.offsets.forgetTopic(name);
       state.log.info({ topic: name }, 'topic deleted');
