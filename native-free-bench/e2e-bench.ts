@@ -63,6 +63,12 @@ export const RECORD_1K = 1024;
  * how long the queue grew during the run. 64 KiB batches keep 50 MB/s within reach.
  */
 export const LATENCY_BATCH_BYTES = 65_536;
+/**
+ * max.partition.fetch.bytes of the consume scenarios: 4 MiB rather than Kafka's 1 MiB default,
+ * the consumer's counterpart of the throughput-tuned producer (one fetch is in flight per
+ * connection, so each round trip should carry more).
+ */
+export const FETCH_PARTITION_MAX_BYTES = 4 * 1024 * 1024;
 /** How long the fixed-rate scenario waits after the schedule for the last records (then counts them missing). */
 export const DRAIN_MS = 5_000;
 export const RECORD_100B = 100;
@@ -145,7 +151,7 @@ export async function benchE2e(ctx: E2eContext): Promise<void> {
     const small = await produce('produce-100b', 's3-100b', RECORD_100B, -1);
 
     const consume = async (key: string, topic: string, recordBytes: number, expected: number): Promise<void> => {
-      const { r, loop } = await run(() => runConsume({ ...base, topic, from: 'earliest' }));
+      const { r, loop } = await run(() => runConsume({ ...base, topic, from: 'earliest', fetchPartitionMaxBytes: FETCH_PARTITION_MAX_BYTES }));
       checkErrors(key, r);
       const c = r.consume!;
       if (c.records < expected) throw new Error(`${key}: consumed ${c.records} of ${expected} records`);
@@ -169,6 +175,8 @@ export async function benchE2e(ctx: E2eContext): Promise<void> {
       ...latencyMetrics('e2e', e.latencyMs),
       ...latencyMetrics('ack', r.produce!.latencyMs),
       p50OverRtt: (e.latencyMs.p50Ms * 1000) / limits.rttP50Us,
+      p50OverIdleRtt: (e.latencyMs.p50Ms * 1000) / limits.idleRttP50Us,
+      p99OverIdleRtt: (e.latencyMs.p99Ms * 1000) / limits.idleRttP99Us,
       ...loop,
     });
     ctx.log(`  latency-1k at ${sizes.latencyMbps} MB/s: p50 ${e.latencyMs.p50Ms} ms, p99 ${e.latencyMs.p99Ms} ms, p99.9 ${e.latencyMs.p999Ms} ms, max ${e.latencyMs.maxMs} ms${e.missing > 0 ? `, ${e.missing} missing` : ''}`);

@@ -6,9 +6,9 @@
 import path from 'node:path';
 import type { ChartSeries } from './chart-svg.js';
 import { renderLatencyChart } from './chart-svg.js';
-import { DRAIN_MS, E2E_SIZES, LATENCY_BATCH_BYTES, TRIBUTARY_CONFIGS } from './e2e-bench.js';
+import { DRAIN_MS, E2E_SIZES, FETCH_PARTITION_MAX_BYTES, LATENCY_BATCH_BYTES, TRIBUTARY_CONFIGS } from './e2e-bench.js';
 import { PERCENTILES } from './latency.js';
-import { INFLIGHT_BYTES, LIMIT_WRITE_BYTES, RTT_MESSAGE_BYTES, SYNC_WRITE_BYTES, THROUGHPUT_BATCH_BYTES, THROUGHPUT_INFLIGHT } from './limits.js';
+import { IDLE_GAP_MS, INFLIGHT_BYTES, LIMIT_WRITE_BYTES, RTT_MESSAGE_BYTES, SYNC_WRITE_BYTES, THROUGHPUT_BATCH_BYTES, THROUGHPUT_INFLIGHT } from './limits.js';
 import { PEER_DRIVER_DESCRIPTION } from './peers.js';
 import type { PeerScenario } from './peers.js';
 import type { ReportInput } from './report.js';
@@ -72,6 +72,11 @@ function limitsSection(r: Results): string[] {
         ],
         ['loopback TCP throughput', `**Node to Node**: one socket writes ${LIMIT_WRITE_BYTES / 2 ** 20} MiB buffers (with backpressure) to a Node child process that discards them; timed until the child has counted every byte`, `${show(r.summary('limits', 'tcp', 'mbps'))} MB/s`],
         ['loopback round trip', `${RTT_MESSAGE_BYTES} B written, echoed back by a Node child process, one at a time (${rtt ? num(Number(rtt.params.roundTrips)) : '–'} round trips in the first run)`, `p50 ${show(r.summary('limits', 'rtt', 'p50Us'))} µs, p99 ${show(r.summary('limits', 'rtt', 'p99Us'))} µs`],
+        [
+          'idle loopback round trip',
+          `the same, but each after ${IDLE_GAP_MS} ms with nothing to do (${r.get('limits', 'rtt-idle') ? num(Number(r.get('limits', 'rtt-idle')!.params.roundTrips)) : '–'} round trips), so both processes, and on a VM the virtual CPUs, must be woken first — as between the records of a fixed-rate run, where every hop (producer → broker, fdatasync thread → event loop, broker → consumer) pays it`,
+          `p50 ${show(r.summary('limits', 'rtt-idle', 'p50Us'))} µs, p99 ${show(r.summary('limits', 'rtt-idle', 'p99Us'))} µs`,
+        ],
       ],
     ),
     '',
@@ -119,8 +124,8 @@ function tributarySection(input: ReportInput): string[] {
     rows.push([
       `1 KiB records at a fixed ${lat.params.targetMbps} MB/s, end to end`,
       `p50 **${show(r.summary('e2e', 'latency-1k', 'e2eP50Ms'))} ms**, p99 ${show(r.summary('e2e', 'latency-1k', 'e2eP99Ms'))} ms, p99.9 ${show(r.summary('e2e', 'latency-1k', 'e2eP999Ms'))} ms, max ${show(r.summary('e2e', 'latency-1k', 'e2eMaxMs'))} ms; achieved ${show(r.summary('e2e', 'latency-1k', 'achievedMbps'))} MB/s`,
-      `loopback round trip p50 (${show(r.summary('limits', 'rtt', 'p50Us'))} µs)`,
-      `p50 = ${show(r.summary('e2e', 'latency-1k', 'p50OverRtt'), times)} RTT`,
+      `idle loopback round trip (p50 ${show(r.summary('limits', 'rtt-idle', 'p50Us'))} µs, p99 ${show(r.summary('limits', 'rtt-idle', 'p99Us'))} µs)`,
+      `p50 = ${show(r.summary('e2e', 'latency-1k', 'p50OverIdleRtt'), times)}, p99 = ${show(r.summary('e2e', 'latency-1k', 'p99OverIdleRtt'), times)} the idle round trip's`,
       ackCell(r, 'latency-1k'),
       loopCell(r, 'latency-1k'),
       cpuCell(r, 'e2e', 'latency-1k'),
@@ -130,7 +135,7 @@ function tributarySection(input: ReportInput): string[] {
   return [
     '## End to end: Tributary broker on loopback',
     '',
-    `The broker runs in its own process, started by the benchmark exactly as \`tributary serve\` runs: \`node dist/src/cli.js serve --host 127.0.0.1 --port 0 --data-dir <scratch> --log-level info --stats-interval-ms ${sizes.statsIntervalMs}\` (a fresh data directory each run; port 0 = a free port the broker reports). The load generator is src/perf (\`runProduce\` / \`runConsume\` / \`runE2e\`, what \`tributary perf\` runs) in the benchmark process, which does nothing else meanwhile: two processes, two event loops, two cores. Load generator settings: one partition, no compression, in the max-rate produce scenarios batch.size ${THROUGHPUT_BATCH_BYTES / 1024} KiB with ${THROUGHPUT_INFLIGHT} requests in flight (a throughput-tuned producer; the peers' drivers use the same), src/perf's defaults otherwise (linger 5 ms, one consumer with one fetch in flight, fetch.max.bytes per partition 1 MiB). Max-rate scenarios run ${sizes.warmupS} s of warm-up then ${sizes.produceS} s measured; the fixed-rate scenario ${sizes.latencyWarmupS} s + ${sizes.latencyS} s with batch.size ${LATENCY_BATCH_BYTES / 1024} KiB (so that one producer can sustain the rate with every batch waiting for fdatasync; records still unread ${DRAIN_MS / 1000} s after the schedule ended count as missing).`,
+    `The broker runs in its own process, started by the benchmark exactly as \`tributary serve\` runs: \`node dist/src/cli.js serve --host 127.0.0.1 --port 0 --data-dir <scratch> --log-level info --stats-interval-ms ${sizes.statsIntervalMs}\` (a fresh data directory each run; port 0 = a free port the broker reports). The load generator is src/perf (\`runProduce\` / \`runConsume\` / \`runE2e\`, what \`tributary perf\` runs) in the benchmark process, which does nothing else meanwhile: two processes, two event loops, two cores. Load generator settings: one partition, no compression, in the max-rate produce scenarios batch.size ${THROUGHPUT_BATCH_BYTES / 1024} KiB with ${THROUGHPUT_INFLIGHT} requests in flight (a throughput-tuned producer; the peers' drivers use the same), src/perf's defaults otherwise (linger 5 ms, one consumer with one fetch in flight; the consume scenarios fetch up to ${FETCH_PARTITION_MAX_BYTES / 2 ** 20} MiB per partition, max.partition.fetch.bytes tuned for throughput as the producer is). Max-rate scenarios run ${sizes.warmupS} s of warm-up then ${sizes.produceS} s measured; the fixed-rate scenario ${sizes.latencyWarmupS} s + ${sizes.latencyS} s with batch.size ${LATENCY_BATCH_BYTES / 1024} KiB (so that one producer can sustain the rate with every batch waiting for fdatasync; records still unread ${DRAIN_MS / 1000} s after the schedule ended count as missing).`,
     '',
     `Durability: Tributary's default, **flush.messages=1** — a produce is acknowledged once fdatasync covers it (group commit). On a single broker acks=1 and acks=-1 wait for the same thing (the leader is the whole ISR), so the first two rows should agree. MB/s counts record batches as sent and written (what crosses the socket and hits the disk); "records/s" counts records. The latency row is per record, from its *intended* send time (the schedule is fixed in advance, so a stall shows up as latency: no coordinated omission) to its receipt by the consumer${missing && missing.max > 0 ? `; **some records were missing** (max ${num(missing.max)})` : ''}. "ack p50 / p99" is the produce latency per batch (closed loop in the max-rate rows, so it mostly measures queueing). "Broker event loop" is \`perf_hooks.monitorEventLoopDelay\` inside the broker (10 ms sampling timer, delay beyond it): p50 = median of the ${sizes.statsIntervalMs} ms windows inside the scenario, p99 = the worst window's p99, max = max. "CPU" is each process's user + system time over the scenario's wall time (1.00 = one core busy throughout; the broker's includes its worker threads).`,
     '',

@@ -10,7 +10,11 @@
  *    Node child process that discards them, Node-to-Node like broker and client; MB/s =
  *    bytes / time until the child has counted them all;
  *  - loopback round trip: 100 bytes written, the same 100 bytes echoed back by the child,
- *    one at a time; p50/p99 over every round trip.
+ *    one at a time; p50/p99 over every round trip;
+ *  - idle round trip: the same, but each after IDLE_GAP_MS with nothing to do, so that both
+ *    processes (and, on a VM, the virtual CPUs) have gone idle and must be woken, as between
+ *    the records of a fixed-rate run. Every hop of an end-to-end record (producer -> broker,
+ *    the fdatasync thread -> the broker's event loop, broker -> consumer) pays such a wake-up.
  * Every end-to-end result is reported as a ratio of the limit that bounds it.
  */
 import fs from 'node:fs';
@@ -34,12 +38,17 @@ export const RTT_MESSAGE_BYTES = 100;
 export const LIMIT_WRITE_BYTES = MiB;
 /**
  * Producer settings of the as-fast-as-possible scenarios, for Tributary and the peers alike:
- * 256 KiB batches, 8 requests in flight per connection — what a Kafka producer tuned for
- * throughput uses (batch.size=262144, max.in.flight.requests.per.connection=8), rather than the
- * latency-leaning defaults (16 KiB, 5) that cap one producer at its bytes in flight per fdatasync.
+ * 512 KiB batches, 16 requests in flight per connection (batch.size=524288,
+ * max.in.flight.requests.per.connection=16: 8 MiB in flight, within the Java producer's
+ * default buffer.memory of 32 MiB) — a producer tuned for throughput against a broker whose
+ * acks wait for fdatasync, rather than the latency-leaning defaults (16 KiB, 5) that cap one
+ * producer at its bytes in flight per fdatasync. docs/performance.md shows how throughput
+ * follows the bytes in flight.
  */
-export const THROUGHPUT_BATCH_BYTES = 262_144;
-export const THROUGHPUT_INFLIGHT = 8;
+export const THROUGHPUT_BATCH_BYTES = 524_288;
+export const THROUGHPUT_INFLIGHT = 16;
+/** Pause before each idle round trip (long enough for the CPUs to go idle). */
+export const IDLE_GAP_MS = 2;
 /** Bytes of each write of the fdatasync latency test: one producer batch. */
 export const SYNC_WRITE_BYTES = THROUGHPUT_BATCH_BYTES;
 /** Bytes one producer keeps in flight in the throughput scenarios (one batch per request). */
@@ -56,12 +65,14 @@ export interface LimitSizes {
   /** Round trips: warm-up count, then measure for this long. */
   rttWarmup: number;
   rttMs: number;
+  /** Idle round trips measured. */
+  idleRoundTrips: number;
 }
 
 export const LIMIT_SIZES: Record<Mode, LimitSizes> = {
-  full: { writeBytesMax: 512 * MiB, writeMsMax: 2000, syncMs: 1000, tcpMs: 1500, rttWarmup: 2000, rttMs: 1500 },
-  quick: { writeBytesMax: 16 * MiB, writeMsMax: 200, syncMs: 200, tcpMs: 200, rttWarmup: 200, rttMs: 200 },
-  tiny: { writeBytesMax: 2 * MiB, writeMsMax: 50, syncMs: 30, tcpMs: 50, rttWarmup: 20, rttMs: 50 },
+  full: { writeBytesMax: 512 * MiB, writeMsMax: 2000, syncMs: 1000, tcpMs: 1500, rttWarmup: 2000, rttMs: 1500, idleRoundTrips: 400 },
+  quick: { writeBytesMax: 16 * MiB, writeMsMax: 200, syncMs: 200, tcpMs: 200, rttWarmup: 200, rttMs: 200, idleRoundTrips: 50 },
+  tiny: { writeBytesMax: 2 * MiB, writeMsMax: 50, syncMs: 30, tcpMs: 50, rttWarmup: 20, rttMs: 50, idleRoundTrips: 10 },
 };
 
 export interface LimitsRun {
@@ -71,6 +82,8 @@ export interface LimitsRun {
   tcpMbps: number;
   rttP50Us: number;
   rttP99Us: number;
+  idleRttP50Us: number;
+  idleRttP99Us: number;
 }
 
 /** The compiled loopback peer (dist/), run with this Node. */
@@ -108,8 +121,11 @@ export async function loopbackThroughput(port: number, ms: number): Promise<numb
   return sent / 1e6 / (elapsed / 1000);
 }
 
-/** Round trips of RTT_MESSAGE_BYTES through the echo server, one at a time. */
-export async function loopbackRoundTrips(port: number, warmup: number, ms: number): Promise<LatencySamples> {
+/**
+ * Round trips of RTT_MESSAGE_BYTES through the echo server, one at a time: back to back for
+ * `ms` (after `warmup`), or with `gapMs` of idleness before each, `count` of them.
+ */
+export async function loopbackRoundTrips(port: number, warmup: number, ms: number, idle?: { gapMs: number; count: number }): Promise<LatencySamples> {
   const s = await connect(port);
   const msg = Buffer.alloc(RTT_MESSAGE_BYTES, 0x62);
   let pending = 0;
@@ -127,6 +143,15 @@ export async function loopbackRoundTrips(port: number, warmup: number, ms: numbe
   try {
     for (let i = 0; i < warmup; i++) await roundTrip();
     const samples = new LatencySamples();
+    if (idle) {
+      for (let i = 0; i < idle.count; i++) {
+        await new Promise((r) => setTimeout(r, idle.gapMs));
+        const t = performance.now();
+        await roundTrip();
+        samples.push(performance.now() - t);
+      }
+      return samples;
+    }
     const t0 = performance.now();
     while (performance.now() - t0 < ms) {
       const t = performance.now();
@@ -184,7 +209,17 @@ export async function benchLimits(mode: Mode, results: Results, scratch: Scratch
   try {
     const tcpMbps = await loopbackThroughput(ports.sink, sizes.tcpMs);
     const rtt = (await loopbackRoundTrips(ports.echo, sizes.rttWarmup, sizes.rttMs)).summary();
-    const run: LimitsRun = { fsyncWriteMbps: fsyncMbps, syncP50Ms: sync.p50Ms, syncP99Ms: sync.p99Ms, tcpMbps, rttP50Us: rtt.p50Ms * 1000, rttP99Us: rtt.p99Ms * 1000 };
+    const idle = (await loopbackRoundTrips(ports.echo, 0, 0, { gapMs: IDLE_GAP_MS, count: sizes.idleRoundTrips })).summary();
+    const run: LimitsRun = {
+      fsyncWriteMbps: fsyncMbps,
+      syncP50Ms: sync.p50Ms,
+      syncP99Ms: sync.p99Ms,
+      tcpMbps,
+      rttP50Us: rtt.p50Ms * 1000,
+      rttP99Us: rtt.p99Ms * 1000,
+      idleRttP50Us: idle.p50Ms * 1000,
+      idleRttP99Us: idle.p99Ms * 1000,
+    };
     results.record('limits', 'fsync-write', { writeBytes: LIMIT_WRITE_BYTES }, { mbps: run.fsyncWriteMbps });
     results.record('limits', 'fdatasync', { writeBytes: SYNC_WRITE_BYTES, syncs: sync.count }, {
       p50Ms: run.syncP50Ms,
@@ -193,6 +228,7 @@ export async function benchLimits(mode: Mode, results: Results, scratch: Scratch
     });
     results.record('limits', 'tcp', { writeBytes: LIMIT_WRITE_BYTES }, { mbps: run.tcpMbps });
     results.record('limits', 'rtt', { messageBytes: RTT_MESSAGE_BYTES, roundTrips: rtt.count }, { p50Us: run.rttP50Us, p99Us: run.rttP99Us });
+    results.record('limits', 'rtt-idle', { messageBytes: RTT_MESSAGE_BYTES, roundTrips: idle.count, gapMs: IDLE_GAP_MS }, { p50Us: run.idleRttP50Us, p99Us: run.idleRttP99Us });
     return run;
   } finally {
     await child.stop();

@@ -5,6 +5,7 @@
 import {
   DeflatedBatch,
   compress,
+  crc32cAddon,
   crc32cBackend,
   crc32cJs,
   crc32cNative,
@@ -13,6 +14,7 @@ import {
   encodeBatch,
   isCodecSupported,
 } from '../src/format/index.js';
+import { createRequire } from 'node:module';
 import { encodeBatchUpTo, logText, makeRecords } from './data.js';
 import type { Sizes } from './options.js';
 import type { Results } from './results.js';
@@ -31,20 +33,34 @@ export function sizeLabel(bytes: number): string {
   return `${bytes} B`;
 }
 
-/** CRC-32C: the JS slicing-by-8 path vs the sse4_crc32 addon (when it loaded). */
+/** The sse4_crc32 addon by itself (the second-choice backend), when it loads. */
+function sse4Crc(): ((b: Buffer) => number) | null {
+  try {
+    const mod = createRequire(import.meta.url)('sse4_crc32') as { calculate(b: Buffer, seed?: number): number };
+    return (b) => mod.calculate(b, 0) >>> 0;
+  } catch {
+    return null;
+  }
+}
+
+/** CRC-32C: the JS slicing-by-8 path vs the native backend in use, and sse4_crc32 by itself. */
 export async function benchCrc(sizes: Sizes, results: Results): Promise<void> {
   const tasks: PrimitiveTask[] = [];
+  const sse4 = crc32cAddon === 'sse4_crc32' ? null : sse4Crc();
   for (const bytes of sizes.crcBytes) {
     const buf = logText(bytes, bytes);
     tasks.push({ name: `js ${bytes}`, bytes, fn: () => crc32cJs(buf) });
     if (crc32cBackend === 'native') tasks.push({ name: `native ${bytes}`, bytes, fn: () => crc32cNative(buf) });
+    if (sse4) tasks.push({ name: `sse4 ${bytes}`, bytes, fn: () => sse4(buf) });
   }
   const rates = await runTasks(tasks, sizes);
   for (const bytes of sizes.crcBytes) {
     const js = rates.get(`js ${bytes}`)!;
     results.record('crc', `js/${bytes}`, { impl: 'js', bytes }, { mbps: js.mbps, opsPerSec: js.opsPerSec });
     const native = rates.get(`native ${bytes}`);
-    if (native) results.record('crc', `native/${bytes}`, { impl: 'native', bytes }, { mbps: native.mbps, opsPerSec: native.opsPerSec, ratio: native.mbps / js.mbps });
+    if (native) results.record('crc', `native/${bytes}`, { impl: crc32cAddon ?? 'native', bytes }, { mbps: native.mbps, opsPerSec: native.opsPerSec, ratio: native.mbps / js.mbps });
+    const s4 = rates.get(`sse4 ${bytes}`);
+    if (s4) results.record('crc', `sse4/${bytes}`, { impl: 'sse4_crc32', bytes }, { mbps: s4.mbps, opsPerSec: s4.opsPerSec, ratio: s4.mbps / js.mbps });
   }
 }
 

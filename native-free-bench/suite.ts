@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { crc32cBackend } from '../src/format/index.js';
+import { crc32cAddon, crc32cBackend } from '../src/format/index.js';
 import { availableBackends } from './engine.js';
 import { benchE2e } from './e2e-bench.js';
 import { e2eGroups, latencyChart } from './e2e-report.js';
@@ -66,7 +66,7 @@ export async function runAll(options: Options, log: (msg: string) => void = logT
       machine,
       startedAt,
       durationMs: performance.now() - t0,
-      crcBackend: crc32cBackend,
+      crcBackend: crc32cAddon ? `native (${crc32cAddon})` : crc32cBackend,
       backends,
       dataDir: scratch.dir,
       loadAverageEnd: os.loadavg(),

@@ -4,8 +4,8 @@
 # mmap-io 1.1.7 pins -std=c++11, which fails against Node 20's headers; it builds with C++17.
 # npm 11 may (now or in a later release) skip install scripts not covered by allowScripts, so
 # after the install we check that each addon loads and rebuild it explicitly if it does not.
-# Both addons are optional: if one still cannot be built, the engine falls back (file I/O
-# instead of mmap, pure-JS CRC-32C) and says so in its log.
+# Every addon is optional: if one still cannot be built, the engine falls back (file I/O
+# instead of mmap; sse4_crc32 or pure-JS CRC-32C instead of native/crc32c) and says so in its log.
 set -u
 cd "$(dirname "$0")/.."
 export CXXFLAGS="${CXXFLAGS:-} -std=c++17"
@@ -29,4 +29,17 @@ for addon in mmap-io sse4_crc32; do
       || echo "install: $addon could not be built; Tributary will use its fallback" >&2
   fi
 done
+# Tributary's own CRC-32C addon (native/crc32c, C, Node-API): built here with npm's own
+# node-gyp against the local Node headers. Optional like the others: without it the engine
+# uses sse4_crc32, or the JS CRC.
+gyp="$(npm prefix -g 2>/dev/null)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
+nodedir="$(npm config get nodedir 2>/dev/null)"
+if [ -f "$gyp" ]; then
+  (cd native/crc32c && node "$gyp" rebuild ${nodedir:+--nodedir="$nodedir"} >/dev/null 2>&1) \
+    && node -e "require('./native/crc32c/build/Release/tributary_crc32c.node').calculate" >/dev/null 2>&1 \
+    && echo "install: native/crc32c built" >&2 \
+    || echo "install: native/crc32c could not be built; Tributary will use sse4_crc32 or its JS CRC" >&2
+else
+  echo "install: npm's node-gyp not found; native/crc32c not built (sse4_crc32 or the JS CRC is used)" >&2
+fi
 touch node_modules/.tributary-installed

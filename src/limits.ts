@@ -115,6 +115,10 @@ export const frameBytesMax = 100 * MiB;
 export const arrayLengthMax = 100_000;
 /** Longest string in a request. */
 export const stringBytesMax = 32 * KiB;
+/** Request frames at least this large are joined into reused buffers (server/frame-pool.ts). */
+export const framePoolBytesMin = 64 * KiB;
+/** Bytes of free frame buffers the broker keeps for reuse, over all connections. */
+export const framePoolRetainedBytesMax = 64 * MiB;
 /** Requests a connection may have in flight before the server stops reading from it. */
 export const inflightRequestsMax = 64;
 /** Open client connections. */

@@ -6,13 +6,13 @@
  */
 import net from 'node:net';
 import { TributaryError } from '../errors.js';
-import type { ApiName, RequestInput, ResponseBody } from '../protocol/index.js';
+import type { ApiName, FramePool, RequestInput, ResponseBody } from '../protocol/index.js';
 import { API_SPECS, FrameDecoder, decodeResponse, encodeRequestChunks, responseCorrelationId } from '../protocol/index.js';
 
 interface Pending {
   apiKey: number;
   apiVersion: number;
-  resolve: (body: unknown) => void;
+  resolve: (body: unknown, frame: Buffer) => void;
   reject: (err: unknown) => void;
   /** When the request was written (ms), for the request timeout. */
   sentAt: number;
@@ -24,19 +24,40 @@ export interface KafkaConnectionOptions {
   clientId?: string;
   /** Fails a request that gets no answer within this time (default 30 s). */
   requestTimeoutMs?: number;
+  /**
+   * Join large responses into buffers from this pool (frame-pool.ts). Only responses taken
+   * with `requestFramed` are ever given back to it; the others are garbage collected.
+   */
+  framePool?: FramePool;
+  /**
+   * Read the socket into one reused buffer of this many bytes (Node's `onread`) instead of a
+   * fresh 64 KiB buffer per read: fewer, larger reads and no allocation per read. Every
+   * response is then copied out of it once (FrameDecoder `copyFrames`). Default: off.
+   */
+  readBufferBytes?: number;
+}
+
+/** A decoded response and the means to give its frame back to the pool (see `requestFramed`). */
+export interface FramedResponse<N extends ApiName> {
+  body: ResponseBody<N>;
+  /** Call once nothing reads the body's byte fields any more; no-op without a pool. */
+  release: () => void;
 }
 
 export class KafkaConnection {
   private readonly socket: net.Socket;
-  private readonly decoder = new FrameDecoder();
+  private readonly decoder: FrameDecoder;
+  private readonly framePool: FramePool | null;
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
   private failure: Error | null = null;
   private readonly timer: NodeJS.Timeout;
   readonly clientId: string;
 
-  private constructor(socket: net.Socket, clientId: string, requestTimeoutMs: number) {
+  private constructor(socket: net.Socket, clientId: string, requestTimeoutMs: number, framePool: FramePool | null, copyFrames: boolean) {
     this.socket = socket;
+    this.framePool = framePool;
+    this.decoder = new FrameDecoder({ copyFrames, ...(framePool ? { allocFrame: (n: number) => framePool.take(n) } : {}) });
     this.clientId = clientId;
     // Responses come in request order, so the oldest pending request is the first to time out;
     // after a timeout the stream cannot be trusted and the connection is closed.
@@ -49,30 +70,64 @@ export class KafkaConnection {
     }, Math.min(1000, Math.max(10, requestTimeoutMs / 4)));
     this.timer.unref();
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!copyFrames) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.fail(err));
     socket.on('close', () => this.fail(new TributaryError('CLOSED', 'connection closed by the broker')));
   }
 
   static connect(opts: KafkaConnectionOptions): Promise<KafkaConnection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: opts.host, port: opts.port });
+      const readBytes = opts.readBufferBytes ?? 0;
+      let conn: KafkaConnection | null = null;
+      const socket =
+        readBytes > 0
+          ? net.connect({
+              host: opts.host,
+              port: opts.port,
+              onread: {
+                buffer: Buffer.allocUnsafe(readBytes),
+                callback: (n: number, buf: Uint8Array): boolean => {
+                  conn?.onData(buf.subarray(0, n));
+                  return true;
+                },
+              },
+            })
+          : net.connect({ host: opts.host, port: opts.port });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
-        resolve(new KafkaConnection(socket, opts.clientId ?? 'tributary-client', opts.requestTimeoutMs ?? 30_000));
+        conn = new KafkaConnection(socket, opts.clientId ?? 'tributary-client', opts.requestTimeoutMs ?? 30_000, opts.framePool ?? null, readBytes > 0);
+        resolve(conn);
       });
     });
   }
 
   /** Sends a request and resolves with its decoded response body. */
   request<N extends ApiName>(api: N, apiVersion: number, body: RequestInput<N>): Promise<ResponseBody<N>> {
+    return this.requestFramed(api, apiVersion, body).then((r) => r.body);
+  }
+
+  /**
+   * `request`, plus a `release` that gives the response's frame back to the connection's
+   * pool. The body's byte fields (records) are views of that frame: read them before calling it.
+   */
+  requestFramed<N extends ApiName>(api: N, apiVersion: number, body: RequestInput<N>): Promise<FramedResponse<N>> {
     if (this.failure) return Promise.reject(this.failure);
     const apiKey = API_SPECS[api].apiKey;
     const correlationId = this.nextCorrelationId++ & 0x7fffffff;
     const chunks = encodeRequestChunks(apiKey, apiVersion, correlationId, this.clientId, body);
+    const pool = this.framePool;
     return new Promise((resolve, reject) => {
-      this.pending.set(correlationId, { apiKey, apiVersion, resolve: resolve as (b: unknown) => void, reject, sentAt: Date.now() });
+      const onResponse = (decoded: unknown, frame: Buffer): void => {
+        let released = false;
+        const release = (): void => {
+          if (released || pool === null) return;
+          released = true;
+          pool.release(frame);
+        };
+        resolve({ body: decoded as ResponseBody<N>, release });
+      };
+      this.pending.set(correlationId, { apiKey, apiVersion, resolve: onResponse, reject, sentAt: Date.now() });
       this.writeChunks(chunks);
     });
   }
@@ -113,7 +168,7 @@ export class KafkaConnection {
     this.socket.destroy();
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Uint8Array): void {
     let frames: Buffer[];
     try {
       frames = this.decoder.push(chunk);
@@ -132,7 +187,7 @@ export class KafkaConnection {
       }
       this.pending.delete(id);
       try {
-        p.resolve(decodeResponse(p.apiKey, p.apiVersion, frame).body);
+        p.resolve(decodeResponse(p.apiKey, p.apiVersion, frame).body, frame);
       } catch (err) {
         p.reject(err);
       }

@@ -10,7 +10,7 @@
  */
 import { KafkaConnection } from '../client/kafka-connection.js';
 import { TributaryError } from '../errors.js';
-import type { ApiName } from '../protocol/index.js';
+import type { ApiName, FramePool } from '../protocol/index.js';
 import { KafkaErrorCode, ZERO_UUID, kafkaErrorByCode } from '../protocol/index.js';
 
 /**
@@ -94,11 +94,11 @@ export function pickVersions(ranges: Map<number, { min: number; max: number }>, 
 }
 
 /** Connects to `node` and negotiates versions; the connection is the caller's to close. */
-export async function connectNode(node: BrokerNode, clientId: string): Promise<NegotiatedConnection> {
+export async function connectNode(node: BrokerNode, clientId: string, reads?: { framePool: FramePool; readBufferBytes: number }): Promise<NegotiatedConnection> {
   const where = `${node.host}:${node.port}`;
   let conn: KafkaConnection;
   try {
-    conn = await KafkaConnection.connect({ host: node.host, port: node.port, clientId });
+    conn = await KafkaConnection.connect({ host: node.host, port: node.port, clientId, ...(reads ?? {}) });
   } catch (err) {
     throw new TributaryError('CLOSED', `cannot connect to broker ${where}: ${(err as Error).message}`, { broker: where }, err);
   }

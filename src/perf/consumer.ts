@@ -11,13 +11,15 @@
  */
 import { ByteReader, DeflatedBatch, MAGIC_OFFSET, MAGIC_V2, decompress } from '../format/index.js';
 import { TributaryError } from '../errors.js';
-import { kafkaErrorByCode } from '../protocol/index.js';
+import { FramePool, kafkaErrorByCode } from '../protocol/index.js';
 import { nowUs } from './clock.js';
 import type { NegotiatedConnection, TopicLayout } from './cluster.js';
 import { byLeader, connectNode, errorName } from './cluster.js';
 import { LatencyHistogram } from './histogram.js';
 import type { PerfOptions } from './options.js';
 
+/** Each connection reads into one reused buffer of this size (KafkaConnection readBufferBytes). */
+const CONSUMER_READ_BUFFER_BYTES = 1024 * 1024;
 /** Pause after a retriable partition error before fetching again. */
 const RETRY_BACKOFF_MS = 100;
 /** e2e: send times further than this from the run's time span are not ours and are skipped. */
@@ -81,6 +83,8 @@ export class ConsumerWorker {
   private readonly spec: ConsumerSpec;
   private readonly o: PerfOptions;
   private readonly links: Link[] = [];
+  /** Fetch responses are joined into reused buffers, given back once counted. */
+  private readonly framePool = new FramePool();
   private stopped = false;
 
   constructor(spec: ConsumerSpec) {
@@ -93,7 +97,7 @@ export class ConsumerWorker {
   async connect(): Promise<void> {
     try {
       for (const { node, partitions } of byLeader(this.spec.layout.leaders, this.spec.partitions).values()) {
-        const nc = await connectNode(node, this.o.clientId);
+        const nc = await connectNode(node, this.o.clientId, { framePool: this.framePool, readBufferBytes: CONSUMER_READ_BUFFER_BYTES });
         this.links.push({
           nc,
           parts: partitions.map((p) => ({ partition: p, offset: this.spec.startOffsets.get(p) ?? 0, end: this.spec.endOffsets?.get(p) ?? Infinity })),
@@ -134,9 +138,9 @@ export class ConsumerWorker {
       const active = link.parts.filter((p) => p.offset < p.end);
       if (active.length === 0) return;
       const sendUs = nowUs();
-      let resp;
+      let framed;
       try {
-        resp = await link.nc.conn.request('Fetch', link.nc.versions.Fetch, {
+        framed = await link.nc.conn.requestFramed('Fetch', link.nc.versions.Fetch, {
           replicaId: -1,
           maxWaitMs: o.fetchMaxWaitMs,
           minBytes: o.fetchMinBytes,
@@ -165,6 +169,7 @@ export class ConsumerWorker {
         throw err;
       }
       const recvUs = nowUs();
+      const resp = framed.body;
       const measured = sendUs >= this.spec.measureStartUs;
       if (measured) {
         this.fetchLatency.record(recvUs - sendUs);
@@ -188,6 +193,7 @@ export class ConsumerWorker {
           if (pd.records && pd.records.length > 0) got += this.take(state, pd.records, recvUs);
         }
       }
+      framed.release();
       if (measured && got === 0) this.stats.emptyFetches++;
       if (got > 0) this.spec.onRecords();
       if (retry) await sleep(RETRY_BACKOFF_MS);

@@ -17,16 +17,17 @@
  *  - The first 8 bytes of every value (when it has 8) are the record's intended send time,
  *    float64 little-endian microseconds since the epoch; e2e reads them back.
  *
- * Batches are built with format/'s encodeBatch from reused RecordInput slots whose keys and
- * values are views into per-partition arenas, filled once with payload; only the timestamp
- * and the key digits change per record. Partitioning follows the Java producer: keyed
+ * Batches are written into reused, pre-encoded batch buffers (batch-template.ts): a record
+ * costs its timestampDelta byte, its 8-byte send time and its key digits, and a batch one
+ * CRC; compressed batches (and the rare batch whose records span over 63 ms) are encoded
+ * with encodeBatch from the same bytes. Partitioning follows the Java producer: keyed
  * records by murmur2 of the key, unkeyed ones stick to one partition until its batch closes.
  */
 import { producePendingBytesMax, produceRequestBytesMax } from '../limits.js';
-import type { RecordInput } from '../format/index.js';
-import { RECORD_BATCH_OVERHEAD, encodeBatch, varintSize } from '../format/index.js';
+import { RECORD_BATCH_OVERHEAD, varintSize } from '../format/index.js';
 import { TributaryError } from '../errors.js';
 import { RecordChunks, kafkaErrorByCode } from '../protocol/index.js';
+import { BatchTemplate, TEMPLATE_TIMESTAMP_DELTA_MAX } from './batch-template.js';
 import { nowUs } from './clock.js';
 import type { BrokerNode, NegotiatedConnection, TopicLayout } from './cluster.js';
 import { connectNode, errorName } from './cluster.js';
@@ -65,6 +66,8 @@ interface ReadyBatch {
   bytes: Buffer;
   records: number;
   dueUs: number;
+  /** The template buffer `bytes` is a view of, given back once the request is answered. */
+  held: Buffer | null;
 }
 
 interface Accumulator {
@@ -74,9 +77,14 @@ interface Accumulator {
   firstUs: number;
   deadlineUs: number;
   gen: number;
-  slots: RecordInput[] | null;
-  values: Buffer | null;
-  keys: Buffer | null;
+  /** The batch being filled (from `template.take`), or null between batches. */
+  buf: Buffer | null;
+  /** Each record's timestamp (ms), for batches encoded with encodeBatch. */
+  timestamps: Float64Array;
+  baseMs: number;
+  maxMs: number;
+  /** Every timestampDelta so far fits the template's one byte. */
+  inPlace: boolean;
 }
 
 export interface ProducerStats {
@@ -111,6 +119,7 @@ export class ProducerWorker {
   private readonly rng: Rng;
   private readonly partitionCache: Int32Array | null;
   private readonly scratchKey: Buffer;
+  private readonly template: BatchTemplate;
   private readonly open: { acc: Accumulator; gen: number }[] = [];
   private openHead = 0;
   private sticky: number;
@@ -137,6 +146,7 @@ export class ProducerWorker {
     this.partitionCache = this.keys && this.keys.keys <= PARTITION_CACHE_KEYS_MAX ? new Int32Array(this.keys.keys) : null;
     this.lingerUs = o.lingerMs * 1000;
     this.maxRecords = recordsPerBatch(o.batchSizeBytes, o.recordSizeBytes, this.keyBytes);
+    this.template = new BatchTemplate(this.maxRecords, o.recordSizeBytes, this.keyBytes, randomLetters(this.maxRecords * o.recordSizeBytes, this.rng));
     this.ackedPerPartition = new Array<number>(partitions).fill(0);
     this.sticky = spec.index % partitions;
     this.nextUs = 0;
@@ -156,7 +166,7 @@ export class ProducerWorker {
           this.links.push(link);
         }
         link.partitions++;
-        this.accs.push({ partition: p, link, count: 0, firstUs: 0, deadlineUs: 0, gen: 0, slots: null, values: null, keys: null });
+        this.accs.push({ partition: p, link, count: 0, firstUs: 0, deadlineUs: 0, gen: 0, buf: null, timestamps: new Float64Array(this.maxRecords), baseMs: 0, maxMs: 0, inPlace: true });
       }
     } catch (err) {
       this.close();
@@ -303,43 +313,45 @@ export class ProducerWorker {
       id = this.keys.next();
       acc = this.accs[this.partitionOf(id)]!;
     } else acc = this.accs[this.sticky]!;
-    if (acc.slots === null) this.allocate(acc);
+    const t = this.template;
+    const buf = (acc.buf ??= t.take());
     const i = acc.count;
+    const ms = Math.floor(us / 1000);
     if (i === 0) {
       acc.firstUs = us;
       acc.deadlineUs = us + this.lingerUs;
+      acc.baseMs = ms;
+      acc.maxMs = ms;
+      acc.inPlace = true;
       this.open.push({ acc, gen: acc.gen });
     }
-    acc.slots![i]!.timestamp = Math.floor(us / 1000);
-    const size = this.o.recordSizeBytes;
-    if (size >= 8) acc.values!.writeDoubleLE(us, i * size);
-    if (this.keys) writeKey(acc.keys!, i * this.keyBytes, this.keyBytes, id);
+    acc.timestamps[i] = ms;
+    if (ms > acc.maxMs) acc.maxMs = ms;
+    const delta = ms - acc.baseMs;
+    if (delta >= 0 && delta <= TEMPLATE_TIMESTAMP_DELTA_MAX) buf[t.timestampDeltaAt[i]!] = delta * 2;
+    else acc.inPlace = false;
+    if (this.o.recordSizeBytes >= 8) buf.writeDoubleLE(us, t.valueAt[i]!);
+    if (this.keys) writeKey(buf, t.keyAt[i]!, this.keyBytes, id);
     acc.count = i + 1;
     this.generated++;
     if (acc.count === this.maxRecords) this.closeBatch(acc, Math.min(us, acc.deadlineUs));
   }
 
-  /** Arenas and slots of a partition's accumulator, on first use. */
-  private allocate(acc: Accumulator): void {
-    const size = this.o.recordSizeBytes;
-    const n = this.maxRecords;
-    acc.values = randomLetters(n * size, this.rng);
-    acc.keys = this.keys ? Buffer.alloc(n * this.keyBytes) : null;
-    acc.slots = new Array<RecordInput>(n);
-    for (let i = 0; i < n; i++) {
-      acc.slots[i] = {
-        key: acc.keys ? acc.keys.subarray(i * this.keyBytes, (i + 1) * this.keyBytes) : null,
-        value: acc.values.subarray(i * size, (i + 1) * size),
-        timestamp: 0,
-      };
-    }
-  }
-
   private closeBatch(acc: Accumulator, dueUs: number): void {
     const count = acc.count;
-    const records = count === acc.slots!.length ? acc.slots! : acc.slots!.slice(0, count);
-    const bytes = encodeBatch({ records, compression: this.o.compression });
-    acc.link.ready.push({ partition: acc.partition, bytes, records: count, dueUs });
+    const t = this.template;
+    const buf = acc.buf!;
+    acc.buf = null;
+    let bytes: Buffer;
+    let held: Buffer | null = null;
+    if (this.o.compression === 'none' && acc.inPlace) {
+      bytes = t.finish(buf, count, acc.baseMs, acc.maxMs);
+      held = buf;
+    } else {
+      bytes = t.encodeFrom(buf, count, acc.timestamps, this.o.compression);
+      t.release(buf);
+    }
+    acc.link.ready.push({ partition: acc.partition, bytes, records: count, dueUs, held });
     this.readyCount++;
     this.pendingBytes += bytes.length;
     acc.count = 0;
@@ -415,7 +427,10 @@ export class ProducerWorker {
     if (nowUs() >= this.spec.measureStartUs) this.stats.requests++;
     const done = (): void => {
       link.inflight--;
-      for (const b of taken) this.pendingBytes -= b.bytes.length;
+      for (const b of taken) {
+        this.pendingBytes -= b.bytes.length;
+        if (b.held) this.template.release(b.held);
+      }
     };
     if (o.acks === 0) {
       link.nc.conn

@@ -27,10 +27,26 @@ export const FRAME_PIECE_BYTES_MIN = 4 * 1024;
 export interface FrameDecoderOptions {
   /** Largest frame accepted (default `frameBytesMax`). */
   frameBytesMax?: number;
+  /**
+   * Where a frame that spans chunks is joined: a buffer of exactly the given size (default
+   * Buffer.allocUnsafe). The broker passes a pool (server/frame-pool.ts).
+   */
+  allocFrame?: (size: number) => Buffer;
+  /**
+   * The caller reuses each chunk's memory once `push` returns (a socket read into one fixed
+   * buffer, `onread`): every frame is then copied out as its bytes arrive, into a buffer
+   * from `allocFrame` allocated when its size is read (so up to `frameBytesMax` is taken on
+   * the peer's word: for clients, whose peer is a broker), and none is a view of a chunk.
+   */
+  copyFrames?: boolean;
 }
 
 export class FrameDecoder {
   private readonly max: number;
+  private readonly allocFrame: ((size: number) => Buffer) | null;
+  private readonly copyFrames: boolean;
+  /** copyFrames: the frame being filled. */
+  private frameBuf: Buffer | null = null;
   /** Bytes of the size prefix seen so far, when the prefix itself spans chunks. */
   private readonly sizeBuf = Buffer.alloc(FRAME_SIZE_BYTES);
   private sizeHave = 0;
@@ -45,6 +61,8 @@ export class FrameDecoder {
 
   constructor(options: FrameDecoderOptions = {}) {
     this.max = options.frameBytesMax ?? frameBytesMax;
+    this.allocFrame = options.allocFrame ?? null;
+    this.copyFrames = options.copyFrames ?? false;
     if (!(Number.isInteger(this.max) && this.max >= 0 && this.max <= 0x7fff_ffff)) {
       throw new TributaryError('INVALID_ARGUMENT', `frameBytesMax ${this.max} is not a valid int32 size`);
     }
@@ -62,7 +80,8 @@ export class FrameDecoder {
 
   /**
    * Feeds one chunk; returns the frames it completes (without their size prefix), in order.
-   * Returned frames may be subarrays of `chunk`: do not reuse the chunk's memory.
+   * Returned frames may be subarrays of `chunk`: do not reuse the chunk's memory (unless
+   * the decoder was made with `copyFrames`).
    */
   push(chunk: Uint8Array): Buffer[] {
     if (this.failed) throw this.failed;
@@ -71,6 +90,21 @@ export class FrameDecoder {
     let pos = 0;
     const end = buf.length;
     while (pos < end) {
+      if (this.partialSize >= 0 && this.frameBuf !== null) {
+        // copyFrames: straight into the frame's own buffer.
+        const frame = this.frameBuf;
+        const take = Math.min(this.partialSize - this.partialHave, end - pos);
+        buf.copy(frame, this.partialHave, pos, pos + take);
+        this.partialHave += take;
+        pos += take;
+        if (this.partialHave === this.partialSize) {
+          out.push(frame);
+          this.frameBuf = null;
+          this.partialHave = 0;
+          this.partialSize = -1;
+        }
+        continue;
+      }
       if (this.partialSize >= 0) {
         // A frame spanning chunks: keep views of the chunks and join them once, when the
         // frame is whole (one allocation of exactly its size). Small pieces are copied into a
@@ -97,7 +131,7 @@ export class FrameDecoder {
         pos += take;
         if (this.partialHave === this.partialSize) {
           this.flushStage();
-          out.push(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partialSize));
+          out.push(this.parts.length === 1 ? this.parts[0]! : this.join());
           this.parts = [];
           this.partialHave = 0;
           this.partialSize = -1;
@@ -119,14 +153,32 @@ export class FrameDecoder {
       }
       this.checkSize(size);
       if (end - pos >= size) {
-        out.push(buf.subarray(pos, pos + size));
+        if (this.copyFrames) {
+          const frame = this.alloc(size);
+          buf.copy(frame, 0, pos, pos + size);
+          out.push(frame);
+        } else out.push(buf.subarray(pos, pos + size));
         pos += size;
       } else {
         this.partialSize = size;
         this.partialHave = 0;
+        if (this.copyFrames) this.frameBuf = this.alloc(size);
       }
     }
     return out;
+  }
+
+  private alloc(size: number): Buffer {
+    return this.allocFrame ? this.allocFrame(size) : Buffer.allocUnsafe(size);
+  }
+
+  /** The parts of a finished spanning frame, copied into one buffer. */
+  private join(): Buffer {
+    if (this.allocFrame === null) return Buffer.concat(this.parts, this.partialSize);
+    const frame = this.allocFrame(this.partialSize);
+    let at = 0;
+    for (const p of this.parts) at += p.copy(frame, at);
+    return frame;
   }
 
   private flushStage(): void {

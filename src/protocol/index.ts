@@ -34,6 +34,7 @@ export { KAFKA_ERRORS, KafkaErrorCode, kafkaErrorByCode, kafkaErrorByName, kafka
 export type { KafkaError, KafkaErrorName } from './error-codes.js';
 export { FRAME_SIZE_BYTES, FrameDecoder, encodeFrame } from './framing.js';
 export type { FrameDecoderOptions } from './framing.js';
+export { FramePool } from './frame-pool.js';
 export { RequestHeader, ResponseHeader, requestHeaderVersion, responseHeaderVersion } from './header.js';
 export type { RequestHeaderValue };
 export { API_SPECS, apiSpecByKey } from './messages/index.js';

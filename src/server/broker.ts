@@ -17,7 +17,7 @@ import net from 'node:net';
 import { pino } from 'pino';
 import type { Logger } from '../logger.js';
 import { childLogger } from '../logger.js';
-import { crc32cBackend } from '../format/crc32c.js';
+import { crc32cAddon, crc32cBackend } from '../format/crc32c.js';
 import { StorageEngine } from '../storage/index.js';
 import { WorkerPool } from '../workers/pool.js';
 import type { BrokerOptions } from './config.js';
@@ -25,6 +25,7 @@ import { resolveConfig } from './config.js';
 import { Connection } from './connection.js';
 import { FetchWaiters, partitionKey } from './fetch-waiters.js';
 import { GroupCoordinator } from './group-coordinator.js';
+import { FramePool } from '../protocol/index.js';
 import { OffsetStore } from './offset-store.js';
 import { createDispatch } from './router.js';
 import type { BrokerState } from './state.js';
@@ -83,6 +84,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     closing: false,
   };
   const dispatch = createDispatch(state);
+  const framePool = new FramePool();
 
   server.on('connection', (socket) => {
     if (state.closing || connections.size >= config.connectionsMax) {
@@ -90,7 +92,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       socket.destroy();
       return;
     }
-    const c = new Connection(socket, config, dispatch, log, (gone) => connections.delete(gone));
+    const c = new Connection(socket, config, dispatch, log, (gone) => connections.delete(gone), framePool);
     connections.add(c);
   });
   server.on('error', (err) => log.error({ err: err.message }, 'listener error'));
@@ -106,7 +108,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const anyHost = config.host === '0.0.0.0' || config.host === '::' || config.host === '';
   state.advertised.host = config.advertisedHost ?? (anyHost ? '127.0.0.1' : config.host);
   state.advertised.port = config.advertisedPort ?? bound.port;
-  log.info({ host: bound.address, port: bound.port, advertised: `${state.advertised.host}:${state.advertised.port}`, dataDir: config.dataDir, backend: engine.backend, crc32c: crc32cBackend }, 'broker listening');
+  log.info({ host: bound.address, port: bound.port, advertised: `${state.advertised.host}:${state.advertised.port}`, dataDir: config.dataDir, backend: engine.backend, crc32c: crc32cAddon ?? crc32cBackend }, 'broker listening');
 
   let closed: Promise<void> | null = null;
   return {

@@ -23,6 +23,7 @@ import type { Logger } from '../logger.js';
 import type { DecodedRequest } from '../protocol/index.js';
 import { ApiKey, FrameDecoder, decodeRequest, encodeResponse } from '../protocol/index.js';
 import type { BrokerConfig } from './config.js';
+import type { FramePool } from '../protocol/index.js';
 import { unsupportedVersionResponse } from './handlers/api-versions.js';
 
 /** What a handler returns: a body to encode, pre-encoded frame chunks, or no response. */
@@ -32,6 +33,11 @@ export interface RequestContext {
   readonly connection: Connection;
   readonly clientId: string;
   readonly clientHost: string;
+  /**
+   * Says that nothing reads the request's bytes any more, so its frame buffer may be reused
+   * (see frame-pool.ts for who may call it). Idempotent; a no-op when the frame is not pooled.
+   */
+  readonly releaseFrame: () => void;
 }
 
 export type Dispatch = (req: DecodedRequest, ctx: RequestContext) => Promise<HandlerResult> | HandlerResult;
@@ -60,8 +66,9 @@ export class Connection {
     private readonly dispatch: Dispatch,
     log: Logger,
     private readonly onClose: (c: Connection) => void,
+    private readonly framePool: FramePool | null = null,
   ) {
-    this.decoder = new FrameDecoder({ frameBytesMax: config.frameBytesMax });
+    this.decoder = new FrameDecoder({ frameBytesMax: config.frameBytesMax, ...(framePool ? { allocFrame: (n: number) => framePool.take(n) } : {}) });
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.log = log.child ? log.child({ remote: this.remote }) : log;
     socket.setNoDelay(true);
@@ -151,7 +158,14 @@ export class Connection {
       return;
     }
     const slot = this.newSlot();
-    const ctx: RequestContext = { connection: this, clientId: req.header.clientId ?? '', clientHost: this.socket.remoteAddress ?? '' };
+    const pool = this.framePool;
+    let released = false;
+    const releaseFrame = (): void => {
+      if (released || pool === null) return;
+      released = true;
+      pool.release(frame);
+    };
+    const ctx: RequestContext = { connection: this, clientId: req.header.clientId ?? '', clientHost: this.socket.remoteAddress ?? '', releaseFrame };
     let result: Promise<HandlerResult> | HandlerResult;
     try {
       result = this.dispatch(req, ctx);

@@ -133,7 +133,8 @@ describe('limits and Tributary scenarios on tiny sizes (broker in a child proces
       expect(v).toBeGreaterThan(0);
     }
     expect(limits.syncP99Ms).toBeGreaterThanOrEqual(limits.syncP50Ms);
-    expect(results.all('limits').map((m) => m.key).sort()).toEqual(['fdatasync', 'fsync-write', 'rtt', 'tcp']);
+    expect(limits.idleRttP99Us).toBeGreaterThanOrEqual(limits.idleRttP50Us);
+    expect(results.all('limits').map((m) => m.key).sort()).toEqual(['fdatasync', 'fsync-write', 'rtt', 'rtt-idle', 'tcp']);
   });
 
   it('every scenario reports, with ratios and the broker event-loop delay', async () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTributaryError } from '../../src/errors.js';
 import { FRAME_GATHER_BYTES_MIN, FrameDecoder, encodeFrame } from '../../src/protocol/framing.js';
+import { FramePool } from '../../src/protocol/frame-pool.js';
 
 /** Cuts `buf` at the given positions (sorted, deduplicated, clamped). */
 function split(buf: Buffer, cuts: number[]): Buffer[] {
@@ -79,5 +80,76 @@ describe('FrameDecoder', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('FrameDecoder with allocFrame and copyFrames', () => {
+  it('copyFrames: the same frames for every split, none aliasing the (reused) chunk memory (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 40 }), fc.boolean(), (payloads, cuts, pooled) => {
+        const stream = Buffer.concat(payloads.map((p) => encodeFrame(p)));
+        const pool = new FramePool(1 << 20, 16);
+        const dec = new FrameDecoder({ copyFrames: true, ...(pooled ? { allocFrame: (n: number) => pool.take(n) } : {}) });
+        // Every chunk is read into the same buffer, as with a socket's onread, and scribbled
+        // over after push returns: frames must not be views of it.
+        const reused = Buffer.alloc(stream.length + 1);
+        const frames: Buffer[] = [];
+        for (const chunk of split(stream, cuts)) {
+          chunk.copy(reused, 0);
+          frames.push(...dec.push(reused.subarray(0, chunk.length)));
+          reused.fill(0xee);
+        }
+        expect(frames.map((f) => f.toString('hex'))).toEqual(payloads.map((p) => Buffer.from(p).toString('hex')));
+        expect(dec.idle).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('joins a spanning frame into the buffer allocFrame gives, exactly once', () => {
+    const payload = Buffer.alloc(200_000, 0x5a);
+    const stream = encodeFrame(payload);
+    const sizes: number[] = [];
+    const dec = new FrameDecoder({ allocFrame: (n) => (sizes.push(n), Buffer.allocUnsafe(n)) });
+    const frames: Buffer[] = [];
+    for (const chunk of split(stream, [65_536, 131_072, 196_608])) frames.push(...dec.push(chunk));
+    expect(sizes).toEqual([200_000]);
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.equals(payload)).toBe(true);
+  });
+});
+
+describe('FramePool', () => {
+  it('reuses a released buffer of the same size class, and only its own', () => {
+    const pool = new FramePool(1 << 20, 1024);
+    const a = pool.take(3000);
+    expect(a.length).toBe(3000);
+    expect(a.buffer.byteLength).toBe(4096);
+    pool.release(a);
+    pool.release(a); // a second release of the same frame is ignored
+    expect(pool.retainedBytes).toBe(4096);
+    const b = pool.take(4000);
+    expect(b.buffer).toBe(a.buffer);
+    expect(pool.retainedBytes).toBe(0);
+    pool.release(Buffer.alloc(4096)); // not the pool's: ignored
+    expect(pool.retainedBytes).toBe(0);
+  });
+
+  it('does not pool small frames, keeps at most its byte budget, and drops detached memory', () => {
+    const pool = new FramePool(8192, 1024);
+    const small = pool.take(100);
+    pool.release(small);
+    expect(pool.retainedBytes).toBe(0);
+    const x = pool.take(4096);
+    const y = pool.take(4096);
+    const z = pool.take(4096);
+    pool.release(x);
+    pool.release(y);
+    pool.release(z); // over the 8 KiB budget: left to the garbage collector
+    expect(pool.retainedBytes).toBe(8192);
+    const w = pool.take(2048);
+    structuredClone(w.buffer, { transfer: [w.buffer as ArrayBuffer] }); // as a transfer to a worker does
+    pool.release(w);
+    expect(pool.retainedBytes).toBe(8192);
   });
 });

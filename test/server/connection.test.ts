@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiKey, FrameDecoder, encodeRequest } from '../../src/protocol/index.js';
+import { ApiKey, FrameDecoder, FramePool, encodeRequest } from '../../src/protocol/index.js';
 import { resolveConfig } from '../../src/server/config.js';
 import { Connection } from '../../src/server/connection.js';
 import type { Dispatch } from '../../src/server/connection.js';
@@ -95,5 +95,72 @@ describe('connection back-pressure', () => {
     while (pending.length > 0) pending.shift()!();
     await sleep(100);
     expect(started).toBeGreaterThan(4);
+  });
+});
+
+describe('connection frame reuse', () => {
+  /** A Produce request with a 200 KiB records field: its frame spans reads and is pooled (256 KiB class). */
+  const bigRequest = (id: number): Buffer =>
+    encodeRequest(ApiKey.Produce, 3, id, 'reuse', {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 1000,
+      topicData: [{ name: 't', partitionData: [{ index: 0, records: Buffer.alloc(200 * 1024, id) }] }],
+    });
+  const answer = (id: number): { chunks: Buffer[] } => {
+    const f = Buffer.alloc(8);
+    f.writeInt32BE(4, 0);
+    f.writeInt32BE(id, 4);
+    return { chunks: [f] };
+  };
+  async function until(cond: () => boolean): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await sleep(5);
+    }
+  }
+
+  it('a frame goes back to the pool only when the handler releases it, and is then reused', async () => {
+    const { client, serverSide } = await pair();
+    const pool = new FramePool();
+    const frames: ArrayBufferLike[] = [];
+    const dispatch: Dispatch = (req, ctx) => {
+      const records = (req.body as { topicData: { partitionData: { records: Buffer }[] }[] }).topicData[0]!.partitionData[0]!.records;
+      frames.push(records.buffer);
+      expect(records.every((b) => b === (req.header.correlationId & 0xff))).toBe(true);
+      if (req.header.correlationId !== 3) ctx.releaseFrame();
+      ctx.releaseFrame(); // twice is harmless
+      return answer(req.header.correlationId);
+    };
+    new Connection(serverSide, resolveConfig({ dataDir: '.' }), dispatch, silent, () => undefined, pool);
+    let answered = 0;
+    client.on('data', (d: Buffer) => (answered += d.length / 8));
+    client.write(bigRequest(1));
+    await until(() => answered >= 1);
+    expect(pool.retainedBytes).toBe(256 * 1024);
+    client.write(bigRequest(2));
+    await until(() => answered >= 2);
+    // The second request was joined into the first one's memory, and given back again.
+    expect(frames[1]).toBe(frames[0]);
+    expect(pool.retainedBytes).toBe(256 * 1024);
+  });
+
+  it('a handler that keeps the request bytes and does not release them never sees them reused', async () => {
+    const { client, serverSide } = await pair();
+    const pool = new FramePool();
+    const kept: Buffer[] = [];
+    const dispatch: Dispatch = (req) => {
+      // Holds a view of the request, as the group coordinator keeps member metadata.
+      kept.push((req.body as { topicData: { partitionData: { records: Buffer }[] }[] }).topicData[0]!.partitionData[0]!.records);
+      return answer(req.header.correlationId);
+    };
+    new Connection(serverSide, resolveConfig({ dataDir: '.' }), dispatch, silent, () => undefined, pool);
+    let answered = 0;
+    client.on('data', (d: Buffer) => (answered += d.length / 8));
+    for (const id of [5, 6, 7]) client.write(bigRequest(id));
+    await until(() => answered >= 3);
+    expect(pool.retainedBytes).toBe(0);
+    expect(kept.map((k) => k.every((b) => b === k[0]) && k[0])).toEqual([5, 6, 7]);
   });
 });

@@ -12,6 +12,9 @@
  * connection pass through `connectionChain`, which only waits for the previous request's
  * appends to be issued (topic auto-creation may await), never for them to complete.
  *
+ * The request frame's buffer is given back for reuse (server/frame-pool.ts) once every append
+ * has settled, whatever was answered by then.
+ *
  * acks: 0 = no response at all; 1 and -1 = answer once each append is as durable as the topic's
  * flush policy promises (one broker: the leader is the whole ISR, so -1 waits for nothing more).
  */
@@ -49,7 +52,12 @@ function singleBatch(records: Buffer | null): Buffer | string {
   return records;
 }
 
-export async function handleProduce(state: BrokerState, req: RequestBody<'Produce'>, connection: Connection): Promise<ResponseInput<'Produce'> | null> {
+export async function handleProduce(
+  state: BrokerState,
+  req: RequestBody<'Produce'>,
+  connection: Connection,
+  releaseFrame: () => void = () => undefined,
+): Promise<ResponseInput<'Produce'> | null> {
   const acks = req.acks;
   const badAcks = acks !== 0 && acks !== 1 && acks !== -1;
   const transactional = req.transactionalId !== null;
@@ -104,6 +112,10 @@ export async function handleProduce(state: BrokerState, req: RequestBody<'Produc
   } finally {
     release();
   }
+
+  // The request's bytes are read until every append has settled (written, or rejected before
+  // writing), even if the answer goes out earlier on a timeout: only then may the frame be reused.
+  void Promise.allSettled(pending.flat()).then(releaseFrame);
 
   const timeoutMs = Math.min(Math.max(req.timeoutMs, 0), produceTimeoutMsMax);
   const responses = await Promise.all(
