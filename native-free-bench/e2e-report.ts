@@ -70,7 +70,11 @@ function limitsSection(r: Results): string[] {
           `\`write\` of ${SYNC_WRITE_BYTES / 1024} KiB + \`fdatasync\`, one at a time (${r.get('limits', 'fdatasync') ? num(Number(r.get('limits', 'fdatasync')!.params.syncs)) : '–'} in the first run). A producer whose acks wait for fdatasync moves at most its bytes in flight per fdatasync: src/perf's ${INFLIGHT_BYTES / 1024} KiB in flight / p50 = ${show(r.summary('limits', 'fdatasync', 'inflightBoundMbps'))} MB/s`,
           `p50 ${show(r.summary('limits', 'fdatasync', 'p50Ms'))} ms, p99 ${show(r.summary('limits', 'fdatasync', 'p99Ms'))} ms`,
         ],
-        ['loopback TCP throughput', `**Node to Node**: one socket writes ${LIMIT_WRITE_BYTES / 2 ** 20} MiB buffers (with backpressure) to a Node child process that discards them; timed until the child has counted every byte`, `${show(r.summary('limits', 'tcp', 'mbps'))} MB/s`],
+        [
+          'loopback TCP throughput',
+          `**Node to Node**, the faster of two directions: client → server (this process writes ${LIMIT_WRITE_BYTES / 2 ** 20} MiB buffers with backpressure to a Node child process that discards them; timed until the child has counted every byte: ${show(r.summary('limits', 'tcp', 'toServerMbps'))} MB/s) and server → client (the child writes ${LIMIT_WRITE_BYTES / 2 ** 20} MiB buffers; this process reads them into one reused ${LIMIT_WRITE_BYTES / 2 ** 20} MiB buffer with \`onread\`, as src/perf's consumer does: ${show(r.summary('limits', 'tcp', 'fromServerMbps'))} MB/s)`,
+          `${show(r.summary('limits', 'tcp', 'mbps'))} MB/s`,
+        ],
         ['loopback round trip', `${RTT_MESSAGE_BYTES} B written, echoed back by a Node child process, one at a time (${rtt ? num(Number(rtt.params.roundTrips)) : '–'} round trips in the first run)`, `p50 ${show(r.summary('limits', 'rtt', 'p50Us'))} µs, p99 ${show(r.summary('limits', 'rtt', 'p99Us'))} µs`],
         [
           'idle loopback round trip',

@@ -6,9 +6,12 @@
  *    B bytes in flight and acks that wait for fdatasync cannot go faster than B per
  *    fdatasync, whatever the disk's bandwidth: with the throughput settings (8 requests of one
  *    256 KiB batch) that is 2 MiB / fdatasync latency;
- *  - loopback TCP throughput: one Node socket writing 1 MiB buffers (with backpressure) to a
- *    Node child process that discards them, Node-to-Node like broker and client; MB/s =
- *    bytes / time until the child has counted them all;
+ *  - loopback TCP throughput, Node to Node like broker and client, both directions, and the
+ *    limit is the faster: client to server (this process writes 1 MiB buffers with
+ *    backpressure to a child that discards them; MB/s = bytes / time until the child has
+ *    counted them all), and server to client (the child writes 1 MiB buffers for a while;
+ *    this process reads them into one reused 1 MiB buffer with `onread`, as src/perf's
+ *    consumer does, until the child closes);
  *  - loopback round trip: 100 bytes written, the same 100 bytes echoed back by the child,
  *    one at a time; p50/p99 over every round trip;
  *  - idle round trip: the same, but each after IDLE_GAP_MS with nothing to do, so that both
@@ -121,6 +124,20 @@ export async function loopbackThroughput(port: number, ms: number): Promise<numb
   return sent / 1e6 / (elapsed / 1000);
 }
 
+/** MB/s the source server sends for `ms`, read here into one reused buffer (`onread`). */
+export async function loopbackThroughputFromServer(port: number, ms: number): Promise<number> {
+  let received = 0;
+  const s = net.connect({ host: '127.0.0.1', port, noDelay: true, onread: { buffer: Buffer.allocUnsafe(LIMIT_WRITE_BYTES), callback: (n: number) => ((received += n), true) } });
+  await once(s, 'connect');
+  const closed = once(s, 'close');
+  const t0 = performance.now();
+  s.write(`${ms}\n`);
+  await closed;
+  const elapsed = performance.now() - t0;
+  if (received === 0) throw new Error('loopback source sent nothing');
+  return received / 1e6 / (elapsed / 1000);
+}
+
 /**
  * Round trips of RTT_MESSAGE_BYTES through the echo server, one at a time: back to back for
  * `ms` (after `warmup`), or with `gapMs` of idleness before each, `count` of them.
@@ -201,13 +218,15 @@ export async function benchLimits(mode: Mode, results: Results, scratch: Scratch
   scratch.sub('limits-write');
   const { child, value: ports } = await startChild(process.execPath, [loopbackPeerPath()], (line) => {
     try {
-      return JSON.parse(line) as { sink: number; echo: number };
+      return JSON.parse(line) as { sink: number; echo: number; source: number };
     } catch {
       return undefined;
     }
   });
   try {
-    const tcpMbps = await loopbackThroughput(ports.sink, sizes.tcpMs);
+    const toServerMbps = await loopbackThroughput(ports.sink, sizes.tcpMs);
+    const fromServerMbps = await loopbackThroughputFromServer(ports.source, sizes.tcpMs);
+    const tcpMbps = Math.max(toServerMbps, fromServerMbps);
     const rtt = (await loopbackRoundTrips(ports.echo, sizes.rttWarmup, sizes.rttMs)).summary();
     const idle = (await loopbackRoundTrips(ports.echo, 0, 0, { gapMs: IDLE_GAP_MS, count: sizes.idleRoundTrips })).summary();
     const run: LimitsRun = {
@@ -226,7 +245,7 @@ export async function benchLimits(mode: Mode, results: Results, scratch: Scratch
       p99Ms: run.syncP99Ms,
       inflightBoundMbps: INFLIGHT_BYTES / 1e6 / (run.syncP50Ms / 1000),
     });
-    results.record('limits', 'tcp', { writeBytes: LIMIT_WRITE_BYTES }, { mbps: run.tcpMbps });
+    results.record('limits', 'tcp', { writeBytes: LIMIT_WRITE_BYTES }, { mbps: run.tcpMbps, toServerMbps, fromServerMbps });
     results.record('limits', 'rtt', { messageBytes: RTT_MESSAGE_BYTES, roundTrips: rtt.count }, { p50Us: run.rttP50Us, p99Us: run.rttP99Us });
     results.record('limits', 'rtt-idle', { messageBytes: RTT_MESSAGE_BYTES, roundTrips: idle.count, gapMs: IDLE_GAP_MS }, { p50Us: run.idleRttP50Us, p99Us: run.idleRttP99Us });
     return run;

@@ -30,9 +30,11 @@ export interface KafkaConnectionOptions {
    */
   framePool?: FramePool;
   /**
-   * Read the socket into one reused buffer of this many bytes (Node's `onread`) instead of a
-   * fresh 64 KiB buffer per read: fewer, larger reads and no allocation per read. Every
-   * response is then copied out of it once (FrameDecoder `copyFrames`). Default: off.
+   * Read the socket with Node's `onread` instead of a fresh 64 KiB buffer per read: into one
+   * reused buffer of this many bytes between responses, and straight into the response's own
+   * buffer once its size is known (FrameDecoder `copyFrames` + `frameTail`). A large response
+   * is then copied at most for the part that arrived with its size prefix; nothing is
+   * allocated per read. Default: off (0).
    */
   readBufferBytes?: number;
 }
@@ -43,6 +45,8 @@ export interface FramedResponse<N extends ApiName> {
   /** Call once nothing reads the body's byte fields any more; no-op without a pool. */
   release: () => void;
 }
+
+function noop(): void {}
 
 export class KafkaConnection {
   private readonly socket: net.Socket;
@@ -79,20 +83,24 @@ export class KafkaConnection {
     return new Promise((resolve, reject) => {
       const readBytes = opts.readBufferBytes ?? 0;
       let conn: KafkaConnection | null = null;
-      const socket =
-        readBytes > 0
-          ? net.connect({
-              host: opts.host,
-              port: opts.port,
-              onread: {
-                buffer: Buffer.allocUnsafe(readBytes),
-                callback: (n: number, buf: Uint8Array): boolean => {
-                  conn?.onData(buf.subarray(0, n));
-                  return true;
-                },
+      const scratch = readBytes > 0 ? Buffer.allocUnsafe(readBytes) : null;
+      // Node asks for the next read's buffer before every read, after the last callback ran.
+      const readInto = (): Uint8Array => conn?.decoder.frameTail ?? scratch!;
+      const socket = scratch
+        ? net.connect({
+            host: opts.host,
+            port: opts.port,
+            onread: {
+              buffer: readInto,
+              callback: (n: number, buf: Uint8Array): boolean => {
+                if (conn === null) return true; // nothing is sent before 'connect', so nothing arrives
+                if (buf === scratch) conn.onData(buf.subarray(0, n));
+                else conn.onFrames(() => conn!.decoder.filled(n));
+                return true;
               },
-            })
-          : net.connect({ host: opts.host, port: opts.port });
+            },
+          })
+        : net.connect({ host: opts.host, port: opts.port });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
@@ -118,15 +126,7 @@ export class KafkaConnection {
     const chunks = encodeRequestChunks(apiKey, apiVersion, correlationId, this.clientId, body);
     const pool = this.framePool;
     return new Promise((resolve, reject) => {
-      const onResponse = (decoded: unknown, frame: Buffer): void => {
-        let released = false;
-        const release = (): void => {
-          if (released || pool === null) return;
-          released = true;
-          pool.release(frame);
-        };
-        resolve({ body: decoded as ResponseBody<N>, release });
-      };
+      const onResponse = (decoded: unknown, frame: Buffer): void => resolve({ body: decoded as ResponseBody<N>, release: pool ? pool.releaser(frame) : noop });
       this.pending.set(correlationId, { apiKey, apiVersion, resolve: onResponse, reject, sentAt: Date.now() });
       this.writeChunks(chunks);
     });
@@ -169,9 +169,14 @@ export class KafkaConnection {
   }
 
   private onData(chunk: Uint8Array): void {
+    this.onFrames(() => this.decoder.push(chunk));
+  }
+
+  /** Answers the pending requests whose responses `decode` completes. */
+  private onFrames(decode: () => Buffer[]): void {
     let frames: Buffer[];
     try {
-      frames = this.decoder.push(chunk);
+      frames = decode();
     } catch (err) {
       this.fail(err as Error);
       this.socket.destroy();

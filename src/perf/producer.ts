@@ -58,7 +58,15 @@ interface Link {
   nc: NegotiatedConnection;
   partitions: number;
   inflight: number;
-  ready: ReadyBatch[];
+  /** Closed batches waiting for a request slot: a FIFO per partition (offsets follow it). */
+  queues: Map<number, ReadyQueue>;
+  /** Batches in `queues`. */
+  ready: number;
+}
+
+interface ReadyQueue {
+  items: ReadyBatch[];
+  head: number;
 }
 
 interface ReadyBatch {
@@ -161,7 +169,7 @@ export class ProducerWorker {
         const node: BrokerNode = leaders[p]!;
         let link = byNode.get(node.nodeId);
         if (!link) {
-          link = { nc: await connectNode(node, this.o.clientId), partitions: 0, inflight: 0, ready: [] };
+          link = { nc: await connectNode(node, this.o.clientId), partitions: 0, inflight: 0, queues: new Map(), ready: 0 };
           byNode.set(node.nodeId, link);
           this.links.push(link);
         }
@@ -351,9 +359,14 @@ export class ProducerWorker {
       bytes = t.encodeFrom(buf, count, acc.timestamps, this.o.compression);
       t.release(buf);
     }
-    acc.link.ready.push({ partition: acc.partition, bytes, records: count, dueUs, held });
+    const link = acc.link;
+    let q = link.queues.get(acc.partition);
+    if (!q) link.queues.set(acc.partition, (q = { items: [], head: 0 }));
+    q.items.push({ partition: acc.partition, bytes, records: count, dueUs, held });
+    link.ready++;
     this.readyCount++;
-    this.pendingBytes += bytes.length;
+    // Memory held, not bytes sent: a short batch still holds a whole template buffer.
+    this.pendingBytes += held ? held.length : bytes.length;
     acc.count = 0;
     acc.gen++;
     if (!this.keys && acc.partition === this.sticky) this.sticky = (this.sticky + 1) % this.accs.length;
@@ -395,21 +408,32 @@ export class ProducerWorker {
     }
   }
 
-  /** Sends ready batches while the link has free request slots: one batch per partition per request (Kafka requires it for v3+). */
+  /**
+   * Sends ready batches while the link has free request slots: the oldest batch of each
+   * partition that has one, one per partition per request (Kafka requires it for v3+), up to
+   * produceRequestBytesMax (at least one batch). The work per request follows the link's
+   * partitions, not the backlog, so a producer that fell behind does not fall further.
+   */
   private sendReady(link: Link): void {
-    while (link.inflight < this.o.maxInflight && link.ready.length > 0) {
+    while (link.inflight < this.o.maxInflight && link.ready > 0) {
       const taken: ReadyBatch[] = [];
-      const rest: ReadyBatch[] = [];
-      const seen = new Set<number>();
       let bytes = 0;
-      for (const b of link.ready) {
-        if (!seen.has(b.partition) && (taken.length === 0 || bytes + b.bytes.length <= produceRequestBytesMax)) {
-          seen.add(b.partition);
-          taken.push(b);
-          bytes += b.bytes.length;
-        } else rest.push(b);
+      for (const q of link.queues.values()) {
+        if (q.head === q.items.length) continue;
+        const b = q.items[q.head]!;
+        if (taken.length > 0 && bytes + b.bytes.length > produceRequestBytesMax) continue;
+        taken.push(b);
+        bytes += b.bytes.length;
+        q.items[q.head++] = undefined as unknown as ReadyBatch; // drop the reference
+        if (q.head === q.items.length) {
+          q.items.length = 0;
+          q.head = 0;
+        } else if (q.head >= 1024 && q.head * 2 >= q.items.length) {
+          q.items.splice(0, q.head); // amortised: a queue that never drains does not grow
+          q.head = 0;
+        }
       }
-      link.ready = rest;
+      link.ready -= taken.length;
       this.readyCount -= taken.length;
       this.sendRequest(link, taken);
     }
@@ -428,7 +452,7 @@ export class ProducerWorker {
     const done = (): void => {
       link.inflight--;
       for (const b of taken) {
-        this.pendingBytes -= b.bytes.length;
+        this.pendingBytes -= b.held ? b.held.length : b.bytes.length;
         if (b.held) this.template.release(b.held);
       }
     };

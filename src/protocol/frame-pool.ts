@@ -54,6 +54,16 @@ export class FramePool {
     return Buffer.from(mem, 0, size);
   }
 
+  /** A function that gives `frame` back once, however often it is called (for handlers and responses). */
+  releaser(frame: Uint8Array): () => void {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.release(frame);
+    };
+  }
+
   /** Gives back a frame from `take` that nothing reads any more. Anything else is ignored. */
   release(frame: Uint8Array): void {
     const mem = frame.buffer as ArrayBuffer;

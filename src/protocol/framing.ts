@@ -168,6 +168,29 @@ export class FrameDecoder {
     return out;
   }
 
+  /**
+   * copyFrames: the not yet received rest of the frame in progress, or null. A reader that can
+   * choose where its next read lands (`onread` with a buffer function) reads straight into it
+   * and reports the bytes with `filled`, so the bulk of a large frame is never copied.
+   */
+  get frameTail(): Buffer | null {
+    return this.frameBuf === null ? null : this.frameBuf.subarray(this.partialHave, this.partialSize);
+  }
+
+  /** copyFrames: `n` bytes were written into `frameTail`; returns the frame if that completed it. */
+  filled(n: number): Buffer[] {
+    const frame = this.frameBuf;
+    if (frame === null || !(Number.isInteger(n) && n >= 0 && n <= this.partialSize - this.partialHave)) {
+      throw new TributaryError('INVALID_ARGUMENT', `filled(${n}) does not fit the frame in progress`);
+    }
+    this.partialHave += n;
+    if (this.partialHave < this.partialSize) return [];
+    this.frameBuf = null;
+    this.partialHave = 0;
+    this.partialSize = -1;
+    return [frame];
+  }
+
   private alloc(size: number): Buffer {
     return this.allocFrame ? this.allocFrame(size) : Buffer.allocUnsafe(size);
   }

@@ -158,13 +158,7 @@ export class Connection {
       return;
     }
     const slot = this.newSlot();
-    const pool = this.framePool;
-    let released = false;
-    const releaseFrame = (): void => {
-      if (released || pool === null) return;
-      released = true;
-      pool.release(frame);
-    };
+    const releaseFrame = this.framePool ? this.framePool.releaser(frame) : noop;
     const ctx: RequestContext = { connection: this, clientId: req.header.clientId ?? '', clientHost: this.socket.remoteAddress ?? '', releaseFrame };
     let result: Promise<HandlerResult> | HandlerResult;
     try {
@@ -255,6 +249,8 @@ export class Connection {
     }
   }
 }
+
+function noop(): void {}
 
 function errText(err: unknown): string {
   return err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);

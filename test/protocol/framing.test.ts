@@ -106,6 +106,44 @@ describe('FrameDecoder with allocFrame and copyFrames', () => {
     );
   });
 
+  it('copyFrames: reading straight into frameTail gives the same frames as pushing (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 3000 }), { maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 60 }), (payloads, reads) => {
+        const stream = Buffer.concat(payloads.map((p) => encodeFrame(p)));
+        const dec = new FrameDecoder({ copyFrames: true });
+        const scratch = Buffer.alloc(512);
+        const frames: Buffer[] = [];
+        let pos = 0;
+        let i = 0;
+        // A socket whose reads return up to reads[i] bytes, into the buffer the reader names.
+        while (pos < stream.length) {
+          const want = reads[i++ % reads.length]!;
+          const target = dec.frameTail ?? scratch;
+          const n = Math.min(want, target.length, stream.length - pos);
+          stream.copy(target, 0, pos, pos + n);
+          pos += n;
+          if (target === scratch) {
+            frames.push(...dec.push(scratch.subarray(0, n)));
+            scratch.fill(0xee);
+          } else frames.push(...dec.filled(n));
+        }
+        expect(frames.map((f) => f.toString('hex'))).toEqual(payloads.map((p) => Buffer.from(p).toString('hex')));
+        expect(dec.idle).toBe(true);
+        expect(dec.frameTail).toBeNull();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('filled() refuses more than the frame in progress can take', () => {
+    const dec = new FrameDecoder({ copyFrames: true });
+    expect(() => dec.filled(1)).toThrow(/does not fit/);
+    dec.push(encodeFrame(Buffer.alloc(100)).subarray(0, 10));
+    expect(dec.frameTail!.length).toBe(94);
+    expect(() => dec.filled(95)).toThrow(/does not fit/);
+    expect(dec.filled(94)).toHaveLength(1);
+  });
+
   it('joins a spanning frame into the buffer allocFrame gives, exactly once', () => {
     const payload = Buffer.alloc(200_000, 0x5a);
     const stream = encodeFrame(payload);
@@ -133,6 +171,10 @@ describe('FramePool', () => {
     expect(pool.retainedBytes).toBe(0);
     pool.release(Buffer.alloc(4096)); // not the pool's: ignored
     expect(pool.retainedBytes).toBe(0);
+    const give = pool.releaser(b);
+    give();
+    give(); // a releaser gives back once
+    expect(pool.retainedBytes).toBe(4096);
   });
 
   it('does not pool small frames, keeps at most its byte budget, and drops detached memory', () => {
