@@ -4,7 +4,8 @@
  * Implementations with one contract: `crc32c(bytes, seed)` returns the unsigned CRC, and
  * `crc32c(b, crc32c(a))` equals `crc32c(a ++ b)`.
  *  - native, first choice: Tributary's own addon (native/crc32c, built by scripts/install.sh),
- *    the CPU's CRC32 instruction on three interleaved streams (~15 GB/s on 1 MiB here);
+ *    the CPU's CRC32 instruction on three interleaved streams (~15 GB/s on 1 MiB here,
+ *    docs/benchmarks.md "CRC-32C");
  *  - native, second choice: the `sse4_crc32` addon, the same instruction on one stream
  *    (~4 GB/s here);
  *  - js: slicing-by-8 tables (~1.2 GB/s here), always built and always tested, used when
