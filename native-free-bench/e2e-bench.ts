@@ -175,7 +175,6 @@ export async function benchE2e(ctx: E2eContext): Promise<void> {
       missing: e.missing,
       ...latencyMetrics('e2e', e.latencyMs),
       ...latencyMetrics('ack', r.produce!.latencyMs),
-      p50OverRtt: (e.latencyMs.p50Ms * 1000) / limits.rttP50Us,
       p50OverIdleRtt: (e.latencyMs.p50Ms * 1000) / limits.idleRttP50Us,
       p99OverIdleRtt: (e.latencyMs.p99Ms * 1000) / limits.idleRttP99Us,
       ...loop,

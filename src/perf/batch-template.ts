@@ -8,7 +8,7 @@
  * timestampDelta, the first 8 bytes of its value (the intended send time, see producer.ts)
  * and its key digits. A template buffer is encoded once with encodeBatch (every
  * timestampDelta 0, so each takes one varint byte); afterwards the producer writes only
- * those fields in place (`timestampDeltaAt`, `valueAt`, `keyAt`), and `finish` sets the
+ * those fields in place (`setTimestampDelta`, and at `valueAt` and `keyAt`), and `finish` sets the
  * header fields that depend on the record count and timestamps and the CRC. A batch of
  * m < maxRecords records is the template's first m records: record i's offsetDelta is i
  * and its bytes end at `recordEnd[i]` whatever follows.
@@ -43,8 +43,8 @@ import {
 export const TEMPLATE_TIMESTAMP_DELTA_MAX = 63;
 
 export class BatchTemplate {
-  /** Position of record i's one-byte timestampDelta. */
-  readonly timestampDeltaAt: Int32Array;
+  /** Position of record i's one-byte timestampDelta (written through `setTimestampDelta`). */
+  private readonly timestampDeltaAt: Int32Array;
   /** Position of record i's key digits (meaningless without keys). */
   readonly keyAt: Int32Array;
   /** Position of record i's value. */
@@ -86,6 +86,17 @@ export class BatchTemplate {
     if (pos !== this.pristine.length) throw new Error(`template layout (${pos} bytes) disagrees with encodeBatch (${this.pristine.length})`);
   }
 
+  /**
+   * Writes record `i`'s timestampDelta (its timestamp - the batch's base, ms) in place, as the
+   * one-byte zigzag varint the template holds. Returns false, writing nothing, when the delta
+   * does not fit one byte (then the batch must go through `encodeFrom`).
+   */
+  setTimestampDelta(buf: Buffer, i: number, deltaMs: number): boolean {
+    if (!(deltaMs >= 0 && deltaMs <= TEMPLATE_TIMESTAMP_DELTA_MAX)) return false;
+    buf[this.timestampDeltaAt[i]!] = deltaMs * 2;
+    return true;
+  }
+
   /** A buffer holding the template's bytes, to fill record by record. */
   take(): Buffer {
     return this.free.pop() ?? Buffer.from(this.pristine);
@@ -97,9 +108,9 @@ export class BatchTemplate {
   }
 
   /**
-   * Sets record `count`-1's timestampDelta and the header, then the CRC; returns the batch
-   * (a view of `buf`). Every timestamp - `baseTimestamp` must be in 0..TEMPLATE_TIMESTAMP_DELTA_MAX
-   * and already written at `timestampDeltaAt` (as zigzag: 2 * delta).
+   * Sets the header fields that depend on the first `count` records, then the CRC; returns
+   * the batch (a view of `buf`). Every record's timestampDelta must have been set with
+   * `setTimestampDelta` (relative to `baseTimestamp`) and returned true.
    */
   finish(buf: Buffer, count: number, baseTimestamp: number, maxTimestamp: number): Buffer {
     const end = this.recordEnd[count - 1]!;

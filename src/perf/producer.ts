@@ -27,7 +27,7 @@ import { producePendingBytesMax, produceRequestBytesMax } from '../limits.js';
 import { RECORD_BATCH_OVERHEAD, varintSize } from '../format/index.js';
 import { TributaryError } from '../errors.js';
 import { RecordChunks, kafkaErrorByCode } from '../protocol/index.js';
-import { BatchTemplate, TEMPLATE_TIMESTAMP_DELTA_MAX } from './batch-template.js';
+import { BatchTemplate } from './batch-template.js';
 import { nowUs } from './clock.js';
 import type { BrokerNode, NegotiatedConnection, TopicLayout } from './cluster.js';
 import { connectNode, errorName } from './cluster.js';
@@ -335,9 +335,7 @@ export class ProducerWorker {
     }
     acc.timestamps[i] = ms;
     if (ms > acc.maxMs) acc.maxMs = ms;
-    const delta = ms - acc.baseMs;
-    if (delta >= 0 && delta <= TEMPLATE_TIMESTAMP_DELTA_MAX) buf[t.timestampDeltaAt[i]!] = delta * 2;
-    else acc.inPlace = false;
+    if (!t.setTimestampDelta(buf, i, ms - acc.baseMs)) acc.inPlace = false;
     if (this.o.recordSizeBytes >= 8) buf.writeDoubleLE(us, t.valueAt[i]!);
     if (this.keys) writeKey(buf, t.keyAt[i]!, this.keyBytes, id);
     acc.count = i + 1;

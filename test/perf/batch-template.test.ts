@@ -10,7 +10,7 @@ function fill(t: BatchTemplate, buf: Buffer, count: number, baseMs: number, delt
   const records = [];
   for (let i = 0; i < count; i++) {
     const ts = baseMs + deltas[i]!;
-    buf[t.timestampDeltaAt[i]!] = deltas[i]! * 2;
+    expect(t.setTimestampDelta(buf, i, deltas[i]!)).toBe(true);
     if (t.valueBytes >= 8) buf.writeDoubleLE(sendUs[i]!, t.valueAt[i]!);
     if (t.keyBytes > 0) writeKey(buf, t.keyAt[i]!, t.keyBytes, keyIds[i]!);
     const v = t.valueAt[i]!;
@@ -63,6 +63,8 @@ describe('BatchTemplate', () => {
     const t = new BatchTemplate(50, 64, 4, Buffer.alloc(50 * 64, 0x42));
     const buf = t.take();
     const deltas = Array.from({ length: 20 }, (_, i) => i * 1000); // far over the one-byte range
+    expect(t.setTimestampDelta(buf, 1, TEMPLATE_TIMESTAMP_DELTA_MAX + 1)).toBe(false);
+    expect(t.setTimestampDelta(buf, 1, -1)).toBe(false);
     const records = fill(t, buf, 20, 1_700_000_000_000, deltas.map(() => 0), deltas, deltas.map((_, i) => i));
     const timestamps = new Float64Array(50);
     deltas.forEach((d, i) => {

@@ -251,8 +251,10 @@ describe.each(BACKENDS)('idempotent producers (%s backend)', (backend) => {
     await e.createTopic('t', { partitions: 1, config: { 'segment.bytes': 300 } });
     for (let s = 0; s < 10; s++) await e.append('t', 0, pbatch(1, 0, s, 1, `a${s}`));
     await e.append('t', 0, pbatch(2, 0, 0, 1, 'b0'));
-    const before = snapshots().map((f) => Number(f.slice(0, 20)));
-    expect(before.some((o) => o > 4)).toBe(true);
+    // Snapshots on roll are written in the background: wait (bounded) for one past the cut.
+    const past = () => snapshots().some((f) => Number(f.slice(0, 20)) > 4);
+    for (const deadline = Date.now() + 5000; !past() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+    expect(past()).toBe(true);
     expect(await e.truncateTo('t', 0, 4)).toBe(4);
     expect(snapshots().every((f) => Number(f.slice(0, 20)) <= 4)).toBe(true);
     expect(await code(e.append('t', 0, pbatch(1, 0, 5)))).toBe('OUT_OF_ORDER_SEQUENCE');
