@@ -106,6 +106,8 @@ export class LogCleaner {
   private readonly firstDirty: PartitionOffsets;
   /** Earliest delete horizon of a tombstone in each partition's clean section; absent = unknown (look once). */
   private readonly horizons = new Map<string, number>();
+  /** Truncations seen per partition: a pass that overlaps one leaves the checkpoint alone. */
+  private readonly truncations = new Map<string, number>();
   /** The pass running per partition; a new request chains after it. */
   private readonly running = new Map<string, Promise<unknown>>();
   private closed = false;
@@ -118,6 +120,20 @@ export class LogCleaner {
   /** The checkpointed first dirty offset of a partition, if any (tests, tools). */
   firstDirtyOffset(topic: string, partition: number): number | undefined {
     return this.firstDirty.get(partitionKey(topic, partition));
+  }
+
+  /**
+   * The log is being truncated to `offset` (Kafka's maybeTruncateCheckpoint): the first dirty
+   * offset comes down to it, durably, so records appended after the truncation are cleaned
+   * like any dirty ones; a pass running meanwhile does not move the checkpoint.
+   */
+  async truncateCheckpoint(topic: string, partition: number, offset: number): Promise<void> {
+    const key = partitionKey(topic, partition);
+    this.truncations.set(key, (this.truncations.get(key) ?? 0) + 1);
+    const current = this.firstDirty.get(key);
+    if (current === undefined || current <= offset) return;
+    this.firstDirty.set(key, offset);
+    await this.checkpoint.write(this.firstDirty);
   }
 
   /** Drops a deleted partition's state and checkpoint entry. */
@@ -196,6 +212,7 @@ export class LogCleaner {
 
   private async pass(plog: PartitionLog, key: string, opts: CleanOptions): Promise<CleanResult | null> {
     const now = this.opts.clock();
+    const truncations = this.truncations.get(key) ?? 0;
     const plan = this.plan(plog, key, now, opts.force ?? false);
     if (!plan) return null;
     const cfg = plog.logConfig;
@@ -226,7 +243,7 @@ export class LogCleaner {
       // Whatever was not swapped in (aborted, failed) is garbage now.
       await Promise.all(cleaned.slice(swapped).map((c) => removeCleaned(plog.dir, plan.segments[c.index]!.baseOffset)));
     }
-    if (swapped < cleaned.length) {
+    if (swapped < cleaned.length || (this.truncations.get(key) ?? 0) !== truncations) {
       this.opts.log.info({ topic: plog.topic, partition: plog.partition }, 'log changed during cleaning; pass abandoned, it will be retried');
       return null;
     }

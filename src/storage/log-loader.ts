@@ -9,8 +9,9 @@
  *    holding the recovery point get the same treatment and that segment and every later one
  *    are CRC-scanned whole and have their indexes rebuilt. Any segment whose indexes or
  *    tail fail the checks is recovered the same way.
- *  - A recovered segment is cut exactly at the scan's `validEnd`; if that is a middle segment,
- *    every later segment is deleted (they would follow a hole). A segment whose base offset is
+ *  - A recovered segment is cut exactly at the scan's `validEnd`; if that is a middle segment
+ *    and what follows is not all zeros (a runtime truncation's remains), every later segment
+ *    is deleted (they would follow a hole). A segment whose base offset is
  *    below the previous segment's end is treated the same way.
  *
  * Scans run on the worker pool when one is given (`StoragePool.scanSegment`), in-thread
@@ -170,10 +171,15 @@ export async function loadSegments(opts: LoadOptions): Promise<LoadResult> {
     if (trusted) continue;
     if (i < recoverFrom) log.warn({ dir, segment: seg.baseOffset }, 'segment index or tail failed its check; rebuilding from the log');
     const result = await scan(seg, 0, seg.baseOffset);
+    // Zeros from where the batches stop to the end of the file are what a runtime truncation
+    // left (partition-log.ts zeroes instead of shrinking a mapped file, and removes the later
+    // segments durably before it zeroes): the segment ends there cleanly.
+    const zeroTail = result.stop !== 'end' && seg.zerosFrom(result.validEnd);
     const cut = seg.recover(result);
     recovered = true;
-    if (cut > 0) log.warn({ dir, segment: seg.baseOffset, validEnd: result.validEnd, cut, stop: result.stop }, 'truncated a torn or corrupt log tail');
-    if (result.stop !== 'end' && i + 1 < segments.length) {
+    if (cut > 0 && zeroTail) log.info({ dir, segment: seg.baseOffset, validEnd: result.validEnd, cut }, 'cut the zeros a truncation left');
+    else if (cut > 0) log.warn({ dir, segment: seg.baseOffset, validEnd: result.validEnd, cut, stop: result.stop }, 'truncated a torn or corrupt log tail');
+    if (result.stop !== 'end' && !zeroTail && i + 1 < segments.length) {
       log.warn({ dir, segment: seg.baseOffset, stop: result.stop }, 'corruption inside a closed segment; deleting every later segment');
       keep = i + 1;
       break;

@@ -189,6 +189,7 @@ export class LogManager {
       ...(this.opts.pool ? { pool: this.opts.pool } : {}),
       onEndOffsetChange: (hw, leo) => this.opts.onEndOffsetChange?.(topic, partition, hw, leo),
       onLogStartOffsetChange: () => this.writeStartCheckpoint(),
+      onTruncate: (offset) => this.cleaner.truncateCheckpoint(topic, partition, offset),
       ...(this.opts.producerIdExpirationMs !== undefined ? { producerIdExpirationMs: this.opts.producerIdExpirationMs } : {}),
     });
   }

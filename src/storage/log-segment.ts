@@ -15,7 +15,7 @@
  * (never shrinks the mapped file); zeros never parse as a batch, so a later scan stops there.
  *
  * Concurrency: owned by one PartitionLog, which serialises appends and truncation; `read`,
- * `findPosition` and `findByTimestamp` are synchronous and may run between them.
+ * `findBatch` and `batchesFromTimestamp` are synchronous and may run between them.
  */
 import path from 'node:path';
 import fs from 'node:fs';
@@ -239,7 +239,8 @@ export class LogSegment {
     return true;
   }
 
-  private zerosFrom(pos: number): boolean {
+  /** True when every byte from `pos` to the end of the file is zero (what a runtime truncation leaves). */
+  zerosFrom(pos: number): boolean {
     for (let p = pos; p < this.log.size; p += readChunkBytes) {
       const chunk = this.log.read(p, readChunkBytes);
       for (let i = 0; i < chunk.length; i++) if (chunk[i] !== 0) return false;
@@ -300,55 +301,65 @@ export class LogSegment {
   }
 
   /**
-   * Whole batches from `position` (a batch boundary) up to `end`, stopping before the batch
-   * that would take the total past `maxBytes`; the first batch is returned whatever its size.
-   * Returns null when there is no batch at `position`.
+   * Whole batches from `position` (a batch boundary, below `end`) up to `end`, stopping
+   * before the batch that would take the total past `maxBytes`; the first batch is returned
+   * whatever its size. The caller tells whether it reached `end` from the length.
    */
-  read(position: number, maxBytes: number, end = this.size): Buffer | null {
+  read(position: number, maxBytes: number, end = this.size): Buffer {
     let total = 0;
     for (const h of this.walk(position, end)) {
       if (total > 0 && total + h.size > maxBytes) break;
       total += h.size;
       if (total >= maxBytes) break;
     }
-    return total === 0 ? null : this.log.read(position, total);
+    return this.log.read(position, total);
   }
 
-  /** The first batch whose max timestamp is >= `timestamp` (Kafka: time index, then scan). */
-  findByTimestamp(timestamp: number): BatchHeader | null {
-    if (this.maxTimestamp < timestamp) return null;
+  /**
+   * The batches that may hold a record with a timestamp >= `timestamp` at an offset >=
+   * `fromOffset`, in order (Kafka's findOffsetByTimestamp): the walk starts at the later of
+   * the time index's entry for `timestamp` (every batch before it has a smaller max
+   * timestamp) and the offset index's entry for `fromOffset`. The caller checks each batch.
+   */
+  *batchesFromTimestamp(timestamp: number, fromOffset: number): Generator<BatchHeader> {
+    if (this.maxTimestamp < timestamp || fromOffset >= this.nextOffset) return;
     const entry = this.timeIndex.lookup(timestamp);
-    const start = this.offsetIndex.lookup(entry.offset).position;
-    for (const h of this.walk(start)) if (h.maxTimestamp >= timestamp) return h;
-    return null;
+    const start = Math.max(this.offsetIndex.lookup(entry.offset).position, this.offsetIndex.lookup(fromOffset).position);
+    yield* this.walk(start);
   }
 
   // ---- truncation, flush, close ------------------------------------------------------------
 
   /**
    * Removes every batch whose last offset is >= `offset` (so a batch holding `offset` goes
-   * whole) by zeroing its bytes. Returns the new next offset.
+   * whole) by zeroing its bytes; `nextOffset` becomes the offset after the last batch left
+   * (the base offset when none is), which is what a reopen computes too. Returns where the
+   * log ends after the truncation: the base of the batch that held `offset`, or `offset`
+   * itself when no batch held it (compaction leaves gaps; Kafka's log end after truncation
+   * is the target offset). The caller keeps that end across restarts when it lies past
+   * `nextOffset` (partition-log.ts starts a segment there).
    */
   truncateTo(offset: number): number {
     const h = this.findBatch(offset);
-    if (!h) return this.nextOffset;
+    if (!h) return Math.max(this.nextOffset, offset);
     this.log.zeroFrom(h.position);
     this.offsetIndex.truncateTo(h.baseOffset);
     this.timeIndex.truncateTo(h.baseOffset);
-    this.nextOffset = h.baseOffset;
-    // The timestamps of what is left: the time index, then the batches after its last entry.
+    // What is left: the time index, then the batches after the last offset-index entry.
     const lastTime = this.timeIndex.lastEntry();
     this.maxTimestamp = lastTime.timestamp;
     this.offsetOfMaxTimestamp = lastTime.offset;
     const last = this.offsetIndex.lastEntry();
+    this.nextOffset = this.baseOffset;
     for (const b of this.walk(last.position)) {
       if (b.maxTimestamp > this.maxTimestamp) {
         this.maxTimestamp = b.maxTimestamp;
         this.offsetOfMaxTimestamp = b.lastOffset;
       }
+      this.nextOffset = b.lastOffset + 1;
     }
     this.bytesSinceLastIndexEntry = this.size - last.position;
-    return this.nextOffset;
+    return Math.min(h.baseOffset, offset);
   }
 
   /** fdatasync of the log, and of the indexes when `withIndexes` (before the recovery point passes it). */

@@ -92,6 +92,8 @@ export interface PartitionLogOptions {
   pool?: StoragePool;
   /** Called whenever the high watermark or end offset changes (grows, or shrinks on truncation). */
   onEndOffsetChange?: (highWatermark: number, logEndOffset: number) => void;
+  /** Called (and awaited) inside `truncateTo` before anything is removed, with the offset truncated to. */
+  onTruncate?: (offset: number) => Promise<void>;
   /** Persists the log start offset checkpoint; awaited before a moved start offset is reported. */
   onLogStartOffsetChange?: () => Promise<void>;
   /** producer.id.expiration.ms (default limits.producerIdExpirationMsDefault). */
@@ -495,6 +497,12 @@ export class PartitionLog {
   /**
    * Batches from the one holding `offset`, up to `maxBytes` in total but always at least one
    * whole batch, never past the high watermark. OFFSET_OUT_OF_RANGE outside [start, end].
+   *
+   * The result is one contiguous run of the log: a reader continues from the offset after
+   * the last batch returned, so a read may only move into the next segment after it has
+   * returned everything of this one up to its end. (Stopping inside a segment because the
+   * budget ran out and then taking the next segment's first batch made consumers skip the
+   * rest of the segment: issue 9.)
    */
   read(offset: number, maxBytes: number): ReadResult {
     this.checkReadable();
@@ -508,26 +516,32 @@ export class PartitionLog {
     const hw = this.highWatermark;
     const batches: Buffer[] = [];
     let remaining = Math.max(0, maxBytes);
-    for (let i = this.segmentIndexFor(offset); i < this.segments.length && offset < hw; i++) {
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length && offset < hw && (remaining > 0 || batches.length === 0); i++) {
       const seg = this.segments[i]!;
       if (seg.baseOffset >= hw) break;
       const first = batches.length === 0;
+      // Before anything was returned, a segment without a batch at or after `offset` (its
+      // tail compacted away, or empty) is passed over: the next one holds the next offsets.
       const start = first ? seg.findBatch(offset) : seg.headerAt(0);
       if (!start) continue;
       if (!first && start.size > remaining) break;
       const end = hw < seg.nextOffset ? seg.positionOf(hw) : seg.size;
+      if (start.position >= end) break;
       const buf = seg.read(start.position, remaining, end);
-      if (!buf) continue;
       batches.push(buf);
       remaining -= buf.length;
-      if (remaining <= 0) break;
+      // Stopped short of the segment's readable end: the budget is spent, whatever remains.
+      if (start.position + buf.length < end) break;
     }
     return { batches, logStartOffset: this.lso, logEndOffset: this.leo, highWatermark: hw };
   }
 
   /**
-   * Kafka's ListOffsets by timestamp: the first offset whose record timestamp is >= `timestamp`
-   * (below the high watermark), with that record's timestamp; null when there is none.
+   * Kafka's ListOffsets by timestamp: the first offset at or after the log start whose record
+   * timestamp is >= `timestamp` (below the high watermark), with that record's timestamp;
+   * null when there is none. A batch whose max timestamp qualifies may still hold no such
+   * record at or after the log start; the search then goes on to the next batch, in the same
+   * segment or a later one.
    */
   offsetForTimestamp(timestamp: number): TimestampLookup | null {
     this.checkReadable();
@@ -535,33 +549,34 @@ export class PartitionLog {
     for (let i = this.segmentIndexFor(this.lso); i < this.segments.length; i++) {
       const seg = this.segments[i]!;
       if (seg.baseOffset >= hw) break;
-      const h = seg.findByTimestamp(timestamp);
-      if (!h || h.baseOffset >= hw) continue;
-      if (h.lastOffset < this.lso) continue;
-      const batch = new DeflatedBatch(seg.log.read(h.position, h.size));
-      return this.recordAtTimestamp(batch, timestamp);
+      for (const h of seg.batchesFromTimestamp(timestamp, this.lso)) {
+        if (h.baseOffset >= hw) return null;
+        if (h.lastOffset < this.lso || h.maxTimestamp < timestamp) continue;
+        const found = this.recordAtTimestamp(new DeflatedBatch(seg.log.read(h.position, h.size)), timestamp, hw);
+        if (found) return found;
+      }
     }
     return null;
   }
 
   /**
-   * Within a batch whose max timestamp is >= `timestamp`: the first record that qualifies.
+   * The first record of `batch` in [log start, `hw`) with a timestamp >= `timestamp`, or null.
    * decodeBatch checks the CRC and inflates compressed batches (in-thread: ListOffsets by
-   * time is rare and touches one batch).
+   * time is rare and touches few batches).
    */
-  private recordAtTimestamp(batch: DeflatedBatch, timestamp: number): TimestampLookup {
+  private recordAtTimestamp(batch: DeflatedBatch, timestamp: number, hw: number): TimestampLookup | null {
     for (const r of decodeBatch(batch).records) {
-      if (r.offset >= this.lso && r.timestamp >= timestamp) return { offset: r.offset, timestamp: r.timestamp };
+      if (r.offset >= this.lso && r.offset < hw && r.timestamp >= timestamp) return { offset: r.offset, timestamp: r.timestamp };
     }
-    // Unreachable for a batch whose header max timestamp qualified, unless records disagree with it.
-    return { offset: Math.max(batch.baseOffset, this.lso), timestamp: batch.maxTimestamp };
+    return null;
   }
 
   // ---- truncation and deletion -----------------------------------------------------------
 
   /**
    * Removes every batch whose last offset is >= `offset` (a batch holding `offset` goes
-   * whole), durably, and resolves with the new log end offset. Truncating below the log
+   * whole), durably, and resolves with the new log end offset: `offset`, or the base offset
+   * of the batch that held it. Truncating below the log
    * start offset empties the log and restarts it at `offset`.
    */
   truncateTo(offset: number): Promise<number> {
@@ -571,22 +586,41 @@ export class PartitionLog {
       if (offset >= this.leo) return this.leo;
       if (this.syncing) await this.syncing;
       this.truncations++;
+      // The cleaner's first dirty offset comes down first: records appended after the
+      // truncation must not count as already cleaned.
+      await this.opts.onTruncate?.(offset);
       const doomed: LogSegment[] = [];
       while (this.segments.length > 1 && this.active.baseOffset >= offset) doomed.push(this.segments.pop()!);
-      let seg = this.active;
-      if (offset <= seg.baseOffset && offset < this.lso) {
-        // Below the start of the log: empty it and restart at `offset`.
-        doomed.push(this.segments.pop()!);
-        seg = LogSegment.open(this.opts.backend, this.dir, offset, segmentOptions(this.config), true, this.opts.clock());
-        this.segments.push(seg);
-        this.lso = offset;
-      } else {
-        seg.truncateTo(offset);
-      }
+      const restart = offset <= this.active.baseOffset && offset < this.lso;
+      if (restart) doomed.push(this.segments.pop()!);
+      // Later segments go first, durably, and only then is the tail of the remaining one
+      // zeroed: a crash in between leaves that segment whole, never a zeroed tail followed by
+      // segments the truncation removed (recovery treats zeros to the end of a middle
+      // segment as what a truncation left, log-loader.ts).
       for (const d of doomed) {
         this.dirty.delete(d);
         this.rolled.delete(d);
         await d.delete();
+      }
+      if (doomed.length > 0) await fsyncDir(this.dir);
+      let seg: LogSegment;
+      if (restart) {
+        // Below the start of the log: empty it and restart at `offset` (after the unlinks,
+        // which may have removed files of this very name).
+        seg = LogSegment.open(this.opts.backend, this.dir, offset, segmentOptions(this.config), true, this.opts.clock());
+        this.segments.push(seg);
+        this.lso = offset;
+      } else {
+        seg = this.active;
+        const end = seg.truncateTo(offset);
+        if (end > seg.nextOffset) {
+          // The log ends in a gap compaction left: an empty segment based there keeps that
+          // end across a restart (a reopen takes the end from the last segment's batches).
+          seg.deactivate();
+          this.rolled.add(seg);
+          seg = LogSegment.open(this.opts.backend, this.dir, end, segmentOptions(this.config), true, this.opts.clock());
+          this.segments.push(seg);
+        }
       }
       seg.activate();
       this.leo = seg.nextOffset;
