@@ -2,8 +2,10 @@
  * Zstandard for Tributary, as a Node-API addon over the system libzstd (Debian: libzstd-dev).
  * Loaded by src/format/compression/zstd.ts; scripts/install.sh builds it with npm's node-gyp.
  *
- *   compress(bytes, level)      -> Buffer: one zstd frame (ZSTD_compress2: content size in the
- *                                  header, no checksum), `level` in [ZSTD_minCLevel, ZSTD_maxCLevel]
+ *   compress(bytes, level[, contentSize = true])
+ *                               -> Buffer: one zstd frame (ZSTD_compress2, no checksum), `level` in
+ *                                  [ZSTD_minCLevel, ZSTD_maxCLevel]; with contentSize false the
+ *                                  header omits the content size, as Kafka clients' frames do
  *   decompress(bytes, maxBytes) -> Buffer: every frame in `bytes` (zstd frames and skippable
  *                                  frames, back to back, as ZSTD_decompress and zstd-jni's
  *                                  ZstdInputStream read them), never more than `maxBytes` out
@@ -113,14 +115,16 @@ static void scratch_trim(zstd_env *z) {
 }
 
 static napi_value compress(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   const uint8_t *src;
   size_t len;
   double level;
-  if (argc < 2 || !bytes_arg(env, argv[0], &src, &len) || !number_arg(env, argv[1], &level)) {
-    return fail(env, "ERR_ZSTD_ARG", "compress(bytes: Uint8Array, level: number)");
+  bool content_size = true;
+  if (argc < 2 || !bytes_arg(env, argv[0], &src, &len) || !number_arg(env, argv[1], &level) ||
+      (argc >= 3 && napi_get_value_bool(env, argv[2], &content_size) != napi_ok)) {
+    return fail(env, "ERR_ZSTD_ARG", "compress(bytes: Uint8Array, level: number, contentSize?: boolean)");
   }
   if (level != (double)(int)level || level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()) {
     return fail(env, "ERR_ZSTD_ARG", "zstd: compression level out of range");
@@ -131,6 +135,7 @@ static napi_value compress(napi_env env, napi_callback_info info) {
   if (!scratch_grow(z, bound, 0)) return fail(env, "ERR_ZSTD_NOMEM", "zstd: cannot allocate the output buffer");
   ZSTD_CCtx_reset(z->cctx, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, (int)level);
+  ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_contentSizeFlag, content_size ? 1 : 0);
   size_t n = ZSTD_compress2(z->cctx, z->scratch, bound, src, len);
   if (ZSTD_isError(n)) {
     scratch_trim(z);

@@ -115,6 +115,18 @@ describe.each(coders)('zstd, %s backend', (_name, z) => {
     );
   });
 
+  it.skipIf(!nativeBackend)('frames without a content size (as Kafka clients write them) decode exactly at their size, not one byte under (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(anyData, fc.constant(largeInput())), fc.integer({ min: 1, max: 5 }), (data, level) => {
+        const frame = nativeBackend!.compressUnsized!(data, level);
+        expect(frame[4]! & 0xe0).toBe(0); // no content-size field (flag 0, not single segment)
+        expect(z.decode(frame, data.length).equals(data)).toBe(true);
+        if (data.length > 0) expect(codeOf(() => z.decode(frame, data.length - 1))).toBe('LIMIT_EXCEEDED');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('round trips several 128 KiB blocks at levels 1, 3 and 19, from a view at an offset', () => {
     const data = largeInput();
     for (const level of [1, 3, 19]) {

@@ -20,8 +20,13 @@ export interface ZstdBackend {
   readonly name: ZstdBackendName;
   /** libzstd's version string, where the backend reports it. */
   readonly version: string | null;
-  /** One frame of `bytes` at `level` (already range-checked). */
+  /** One frame of `bytes` at `level` (already range-checked), declaring its content size. */
   compress(bytes: Uint8Array, level: number): Buffer;
+  /**
+   * One frame without the content size in its header, as Kafka's clients write (they compress
+   * as a stream). Only the native backend can; tests and benchmarks use it to make such frames.
+   */
+  compressUnsized?(bytes: Uint8Array, level: number): Buffer;
   /** Inflates `bytes`, which scanZstdFrames accepted as `scan`, to at most `maxBytes`; throws TributaryErrors. */
   decompress(bytes: Uint8Array, maxBytes: number, scan: ZstdScan): Buffer;
 }

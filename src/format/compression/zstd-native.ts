@@ -11,7 +11,7 @@ import { TributaryError } from '../../errors.js';
 import type { ZstdBackend } from './zstd-backend.js';
 
 interface NativeZstd {
-  compress(bytes: Uint8Array, level: number): Buffer;
+  compress(bytes: Uint8Array, level: number, contentSize?: boolean): Buffer;
   decompress(bytes: Uint8Array, maxBytes: number): Buffer;
   version: string;
 }
@@ -50,6 +50,7 @@ export function loadZstdNative(require: ReturnType<typeof createRequire>): ZstdB
       name: 'native',
       version: typeof native.version === 'string' ? native.version : null,
       compress: (bytes, level) => native.compress(bytes, level),
+      compressUnsized: (bytes, level) => native.compress(bytes, level, false),
       decompress(bytes, maxBytes) {
         try {
           return native.decompress(bytes, maxBytes);
