@@ -12,18 +12,16 @@
  * `maxWaitMs`, capped by fetchMaxWaitMsMax) until an append to one of its partitions, then
  * reads again. The wait is a timer and a wake-up list: nothing blocks.
  *
- * zstd (KIP-110) needs Fetch v10+: an older request is served the batches before the first
- * zstd batch, and UNSUPPORTED_COMPRESSION_TYPE when a zstd batch is the first it would get, so a
- * client that cannot know zstd reads everything up to it and is then told why it cannot go on.
- * (Kafka answers UNSUPPORTED_COMPRESSION_TYPE to such requests when the topic's compression.type
- * is zstd, without looking at the batches; with compression.type=producer it serves them.)
+ * zstd batches are served to every version, as Kafka serves them to a topic whose
+ * compression.type is `producer`: kafka-python 2.0.2, for one, fetches with v4 and reads zstd.
+ * (KIP-110's Fetch v10 rule is Kafka's only for topics with compression.type=zstd, which
+ * answer older fetches with UNSUPPORTED_COMPRESSION_TYPE; that belongs with that config value.)
  *
  * Fetch sessions (KIP-227) are not kept: every response has session id 0, which tells the
  * client to keep sending full fetch requests; an incremental request for a session we never
  * created gets FETCH_SESSION_ID_NOT_FOUND.
  */
 import { isTributaryError } from '../../errors.js';
-import { ATTRIBUTES_LENGTH, ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK, CompressionCodec, batchSizeAt } from '../../format/record-batch.js';
 import { fetchMaxWaitMsMax, fetchResponseBytesMax } from '../../limits.js';
 import type { RequestBody, ResponseInput } from '../../protocol/index.js';
 import { ApiKey, KafkaErrorCode, RecordChunks, encodeResponseChunks, kafkaErrorCode } from '../../protocol/index.js';
@@ -58,29 +56,7 @@ function resolveTopics(state: BrokerState, req: FetchReq, version: number): Want
   return req.topics.map((t) => ({ name: state.engine.topicNameById(t.topicId) ?? null, topicId: t.topicId, partitions: t.partitions }));
 }
 
-/** The first Fetch version whose client can read zstd batches (KIP-110). */
-export const FETCH_ZSTD_VERSION_MIN = 10;
-
-/**
- * `chunks` (whole batches from the log, the last one possibly cut short) up to the first zstd
- * batch. A partial batch too short to show its attributes is kept: the client drops it anyway.
- */
-export function batchesBeforeZstd(chunks: Buffer[]): Buffer[] {
-  for (let i = 0; i < chunks.length; i++) {
-    const buf = chunks[i]!;
-    for (let pos = 0; pos + ATTRIBUTES_OFFSET + ATTRIBUTES_LENGTH <= buf.length; ) {
-      if ((buf.readInt16BE(pos + ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK) === CompressionCodec.zstd) {
-        return pos === 0 ? chunks.slice(0, i) : [...chunks.slice(0, i), buf.subarray(0, pos)];
-      }
-      const size = batchSizeAt(buf, pos);
-      if (size < 0) break;
-      pos += size;
-    }
-  }
-  return chunks;
-}
-
-function readAll(state: BrokerState, wanted: Wanted[], req: FetchReq, version: number): ReadPass {
+function readAll(state: BrokerState, wanted: Wanted[], req: FetchReq): ReadPass {
   let budget = Math.min(req.maxBytes > 0 ? req.maxBytes : fetchResponseBytesMax, fetchResponseBytesMax);
   let bytes = 0;
   let first = true;
@@ -115,15 +91,7 @@ function readAll(state: BrokerState, wanted: Wanted[], req: FetchReq, version: n
         out.highWatermark = r.highWatermark;
         out.lastStableOffset = r.highWatermark;
         out.logStartOffset = r.logStartOffset;
-        let batches = r.batches;
-        if (version < FETCH_ZSTD_VERSION_MIN) {
-          batches = batchesBeforeZstd(batches);
-          if (batches.length === 0 && r.batches.length > 0) {
-            out.errorCode = KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
-            return out;
-          }
-        }
-        const chunks = new RecordChunks(batches);
+        const chunks = new RecordChunks(r.batches);
         // Without `first`, a batch larger than the remaining budget is left for the next fetch.
         if (chunks.length > 0 && (first || chunks.length <= max)) {
           out.records = chunks;
@@ -150,7 +118,7 @@ export async function handleFetch(state: BrokerState, req: FetchReq, version: nu
     return respond({ throttleTimeMs: 0, errorCode: KafkaErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] });
   }
   const wanted = resolveTopics(state, req, version);
-  let pass = readAll(state, wanted, req, version);
+  let pass = readAll(state, wanted, req);
   const maxWait = Math.min(Math.max(req.maxWaitMs, 0), fetchMaxWaitMsMax);
   const minBytes = Math.max(req.minBytes, 0);
   const hasError = pass.topics.some((t) => t.partitions.some((p) => p.errorCode !== 0));
@@ -161,7 +129,7 @@ export async function handleFetch(state: BrokerState, req: FetchReq, version: nu
       const left = deadline - Date.now();
       if (left <= 0 || state.closing) break;
       if ((await state.waiters.wait(keys, left)) === 'timeout') break;
-      pass = readAll(state, wanted, req, version);
+      pass = readAll(state, wanted, req);
     }
   }
   return respond({
