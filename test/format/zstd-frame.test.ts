@@ -29,6 +29,10 @@ function skippable(n: number, data: Buffer): Buffer {
 }
 
 describe('scanZstdFrames', () => {
+  it('accepts a window of exactly 2^27 bytes, the default limit of libzstd', () => {
+    expect(scanZstdFrames(hex('28b52ffd0088010000'), 0).frames).toHaveLength(1);
+  });
+
   it('reads every content-size field width: absent, 1, 2 (+256) and 4 bytes', () => {
     expect(scanZstdFrames(STDIN_NO_SIZE, 1 << 20).frames[0]).toMatchObject({ start: 0, end: STDIN_NO_SIZE.length, skippable: false, contentSize: -1 });
     expect(scanZstdFrames(ONE_BYTE_SIZE, 1 << 20).frames[0]!.contentSize).toBe(14);
@@ -84,6 +88,7 @@ describe('scanZstdFrames', () => {
       ['reserved FHD bit', hex('28b52ffd0858010000')],
       ['reserved block type', hex('28b52ffd0058070000')],
       ['window 2^28', hex('28b52ffd0090010000')],
+      ['window 2^27 + 2^24', hex('28b52ffd0089010000')],
       ['block over the block maximum', hex('28b52ffd0000' + '090801')], // window 1 KiB, a raw block of 8449 bytes claimed
       ['trailing byte', Buffer.concat([STDIN_NO_SIZE, hex('00')])],
       ['trailing partial magic', Buffer.concat([STDIN_NO_SIZE, hex('28b52f')])],

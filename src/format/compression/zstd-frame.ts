@@ -133,10 +133,9 @@ export function scanZstdFrames(bytes: Uint8Array, maxBytes: number): ZstdScan {
     let window = 0;
     if (!singleSegment) {
       const wd = bytes[pos++]!;
-      const windowLog = ZSTD_WINDOW_LOG_MIN + (wd >>> 3);
-      if (windowLog > ZSTD_WINDOW_LOG_LIMIT) corrupt(`window of 2^${windowLog} bytes exceeds the decoders' limit of 2^${ZSTD_WINDOW_LOG_LIMIT}`, { windowLog });
-      const base = 2 ** windowLog;
+      const base = 2 ** (ZSTD_WINDOW_LOG_MIN + (wd >>> 3));
       window = base + (base / 8) * (wd & 7);
+      if (window > 2 ** ZSTD_WINDOW_LOG_LIMIT) corrupt(`window of ${window} bytes exceeds the decoders' limit of 2^${ZSTD_WINDOW_LOG_LIMIT}`, { window });
     }
     const dictId = readUintLE(bytes, pos, dictLength);
     pos += dictLength;
