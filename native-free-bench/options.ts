@@ -22,6 +22,8 @@ export interface Sizes {
   crcBytes: number[];
   /** Payload sizes for the compression codecs. */
   compressionBytes: number[];
+  /** Payload sizes for the zstd backend comparison (zstd-bench.ts). */
+  zstdBytes: number[];
   /** Batch size for encode/decode and verifyCrc. */
   codecBatchBytes: number;
   verifyCrcBytes: number[];
@@ -47,6 +49,7 @@ export const SIZES: Record<Mode, Sizes> = {
     warmupMs: 100,
     crcBytes: [64, 256, 4 * KiB, 1 * MiB],
     compressionBytes: [64 * KiB, 1 * MiB],
+    zstdBytes: [1 * KiB, 64 * KiB, 1 * MiB],
     codecBatchBytes: 64 * KiB,
     verifyCrcBytes: [64 * KiB, 1 * MiB],
     recordBytes: [100, 1 * KiB],
@@ -64,6 +67,7 @@ export const SIZES: Record<Mode, Sizes> = {
     warmupMs: 5,
     crcBytes: [64, 256, 4 * KiB, 1 * MiB],
     compressionBytes: [64 * KiB],
+    zstdBytes: [1 * KiB, 64 * KiB],
     codecBatchBytes: 64 * KiB,
     verifyCrcBytes: [64 * KiB, 1 * MiB],
     recordBytes: [100, 1 * KiB],
@@ -81,6 +85,7 @@ export const SIZES: Record<Mode, Sizes> = {
     warmupMs: 1,
     crcBytes: [64, 4 * KiB],
     compressionBytes: [16 * KiB],
+    zstdBytes: [1 * KiB],
     codecBatchBytes: 16 * KiB,
     verifyCrcBytes: [16 * KiB],
     recordBytes: [100],

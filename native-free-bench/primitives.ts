@@ -25,6 +25,7 @@ export const CODECS = [
   { id: 1, name: 'gzip' },
   { id: 2, name: 'snappy' },
   { id: 3, name: 'lz4' },
+  { id: 4, name: 'zstd' },
 ] as const;
 
 export function sizeLabel(bytes: number): string {

@@ -7,7 +7,7 @@ import type { Summary } from './stats.js';
 import { summarize } from './stats.js';
 
 /** The groups `--only` selects. */
-export const GROUPS = ['crc', 'compression', 'batch', 'index', 'storage', 'limits', 'e2e', 'peers'] as const;
+export const GROUPS = ['crc', 'compression', 'zstd', 'batch', 'index', 'storage', 'limits', 'e2e', 'peers'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export type Params = Record<string, string | number>;

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { crc32cAddon, crc32cBackend } from '../src/format/index.js';
+import { crc32cAddon, crc32cBackend, zstdBackend, zstdVersion } from '../src/format/index.js';
 import { availableBackends } from './engine.js';
 import { benchE2e } from './e2e-bench.js';
 import { e2eGroups, latencyChart } from './e2e-report.js';
@@ -24,6 +24,7 @@ import { renderJson, renderMarkdown } from './report.js';
 import { Results } from './results.js';
 import { createScratchDir, repoRoot } from './scratch-dir.js';
 import { benchStorage, storageShapes } from './storage-bench.js';
+import { benchZstd } from './zstd-bench.js';
 
 function logToStderr(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -42,7 +43,7 @@ export async function runAll(options: Options, log: (msg: string) => void = logT
     const backends = await availableBackends(scratch);
     // The end-to-end groups report ratios of the machine's limits, measured in the same run.
     const groups = e2eGroups(options.groups);
-    log(`${sizes.mode} mode, ${options.runs} run(s), groups ${groups.join(',')}; CRC ${crc32cBackend}; backends ${backends.join(',')}; data in ${path.relative(root, scratch.dir)} (${machine.filesystem})`);
+    log(`${sizes.mode} mode, ${options.runs} run(s), groups ${groups.join(',')}; CRC ${crc32cBackend}; zstd ${zstdBackend ?? 'none'}; backends ${backends.join(',')}; data in ${path.relative(root, scratch.dir)} (${machine.filesystem})`);
     const shapes = options.groups.includes('storage') ? storageShapes(sizes) : [];
     const peers = groups.includes('peers') ? peerSetup() : null;
     for (const note of peers?.skipped ?? []) log(`peers: ${note}`);
@@ -52,6 +53,7 @@ export async function runAll(options: Options, log: (msg: string) => void = logT
         const g0 = performance.now();
         if (group === 'crc') await benchCrc(sizes, results);
         else if (group === 'compression') await benchCompression(sizes, results);
+        else if (group === 'zstd') await benchZstd(sizes, results);
         else if (group === 'batch') await benchBatch(sizes, results);
         else if (group === 'index') await benchIndex(sizes, results, scratch, backends);
         else if (group === 'limits') limits = await benchLimits(sizes.mode, results, scratch);
@@ -67,6 +69,7 @@ export async function runAll(options: Options, log: (msg: string) => void = logT
       startedAt,
       durationMs: performance.now() - t0,
       crcBackend: crc32cAddon ? `native (${crc32cAddon})` : crc32cBackend,
+      zstdBackend: zstdBackend === null ? 'none' : zstdVersion ? `${zstdBackend} (libzstd ${zstdVersion})` : zstdBackend,
       backends,
       dataDir: scratch.dir,
       loadAverageEnd: os.loadavg(),

@@ -5,7 +5,8 @@
 # npm 11 may (now or in a later release) skip install scripts not covered by allowScripts, so
 # after the install we check that each addon loads and rebuild it explicitly if it does not.
 # Every addon is optional: if one still cannot be built, the engine falls back (file I/O
-# instead of mmap; sse4_crc32 or pure-JS CRC-32C instead of native/crc32c) and says so in its log.
+# instead of mmap; sse4_crc32 or pure-JS CRC-32C instead of native/crc32c; the zstd WebAssembly
+# build instead of native/zstd) and says so in its log.
 set -u
 cd "$(dirname "$0")/.."
 export CXXFLAGS="${CXXFLAGS:-} -std=c++17"
@@ -41,5 +42,23 @@ if [ -f "$gyp" ]; then
     || echo "install: native/crc32c could not be built; Tributary will use sse4_crc32 or its JS CRC" >&2
 else
   echo "install: npm's node-gyp not found; native/crc32c not built (sse4_crc32 or the JS CRC is used)" >&2
+fi
+# Tributary's zstd addon (native/zstd, C, Node-API) links the system libzstd. Its headers come
+# from libzstd-dev (Debian/Ubuntu), installed here when missing and we run as root with apt-get;
+# otherwise the addon is skipped and zstd runs on the WebAssembly build (docs/adr/0004).
+has_zstd_h() { printf '#include <zstd.h>\n' | "${CC:-cc}" -E -x c - >/dev/null 2>&1; }
+if ! has_zstd_h && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "install: installing libzstd-dev for native/zstd" >&2
+  (apt-get install -y --no-install-recommends libzstd-dev >/dev/null 2>&1 \
+    || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends libzstd-dev >/dev/null 2>&1; }) \
+    || echo "install: libzstd-dev could not be installed" >&2
+fi
+if [ -f "$gyp" ]; then
+  (cd native/zstd && node "$gyp" rebuild ${nodedir:+--nodedir="$nodedir"} >/dev/null 2>&1) \
+    && node -e "require('./native/zstd/build/Release/tributary_zstd.node').decompress" >/dev/null 2>&1 \
+    && echo "install: native/zstd built" >&2 \
+    || echo "install: native/zstd could not be built (is libzstd-dev installed?); Tributary will use the zstd WebAssembly build" >&2
+else
+  echo "install: npm's node-gyp not found; native/zstd not built (the zstd WebAssembly build is used)" >&2
 fi
 touch node_modules/.tributary-installed

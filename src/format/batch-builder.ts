@@ -65,7 +65,7 @@ export interface BatchInput {
   records: RecordInput[];
   /** Default 0: producers send 0 and the log assigns the real offset. */
   baseOffset?: number;
-  /** Default 'none'. zstd is not supported (see compression/index.ts). */
+  /** Default 'none'. zstd needs a zstd backend (compression/zstd.ts): UNSUPPORTED_COMPRESSION without one. */
   compression?: CompressionName;
   producerId?: number;
   producerEpoch?: number;

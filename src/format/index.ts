@@ -10,5 +10,21 @@ export * from './records.js';
 export * from './batch-builder.js';
 export * from './inflated-batch.js';
 export * from './log-scan.js';
-export type { Codec, Lz4FrameOptions } from './compression/index.js';
-export { codecFor, compress, decompress, isCodecSupported, encodeLz4Frame, decodeLz4Frame, encodeXerialSnappy, decodeXerialSnappy } from './compression/index.js';
+export type { Codec, Lz4FrameOptions, ZstdBackendName } from './compression/index.js';
+export {
+  codecFor,
+  compress,
+  decompress,
+  isCodecSupported,
+  encodeLz4Frame,
+  decodeLz4Frame,
+  encodeXerialSnappy,
+  decodeXerialSnappy,
+  encodeZstd,
+  decodeZstd,
+  zstdBackend,
+  zstdVersion,
+  ZSTD_LEVEL_DEFAULT,
+  ZSTD_LEVEL_MIN,
+  ZSTD_LEVEL_MAX,
+} from './compression/index.js';

@@ -18,6 +18,7 @@ import { pino } from 'pino';
 import type { Logger } from '../logger.js';
 import { childLogger } from '../logger.js';
 import { crc32cAddon, crc32cBackend } from '../format/crc32c.js';
+import { zstdBackend, zstdVersion } from '../format/compression/index.js';
 import { StorageEngine } from '../storage/index.js';
 import { WorkerPool } from '../workers/pool.js';
 import type { BrokerOptions } from './config.js';
@@ -108,7 +109,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const anyHost = config.host === '0.0.0.0' || config.host === '::' || config.host === '';
   state.advertised.host = config.advertisedHost ?? (anyHost ? '127.0.0.1' : config.host);
   state.advertised.port = config.advertisedPort ?? bound.port;
-  log.info({ host: bound.address, port: bound.port, advertised: `${state.advertised.host}:${state.advertised.port}`, dataDir: config.dataDir, backend: engine.backend, crc32c: crc32cAddon ?? crc32cBackend }, 'broker listening');
+  log.info({ host: bound.address, port: bound.port, advertised: `${state.advertised.host}:${state.advertised.port}`, dataDir: config.dataDir, backend: engine.backend, crc32c: crc32cAddon ?? crc32cBackend, zstd: zstdBackendLabel() }, 'broker listening');
+  if (zstdBackend === null) log.warn({ zstd: 'none' }, 'no zstd backend (native/zstd addon or WebAssembly build) could be loaded: zstd batches are stored and served, but any that must be inflated get UNSUPPORTED_COMPRESSION_TYPE');
 
   let closed: Promise<void> | null = null;
   return {
@@ -141,4 +143,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
 /** A cluster id that stays the same for a data directory (Kafka's form: 16 bytes, base64url). */
 function clusterIdFor(dataDir: string): string {
   return createHash('sha256').update(path.resolve(dataDir)).digest().subarray(0, 16).toString('base64url');
+}
+
+/** Which zstd implementation this process uses, for the start-up log line: 'native 1.5.4', 'wasm' or 'none'. */
+export function zstdBackendLabel(): string {
+  if (zstdBackend === null) return 'none';
+  return zstdVersion ? `${zstdBackend} ${zstdVersion}` : zstdBackend;
 }

@@ -37,7 +37,7 @@ export function createDispatch(state: BrokerState): Dispatch {
       case 'Metadata':
         return body(await handleMetadata(state, req.body, v));
       case 'Produce': {
-        const r = await handleProduce(state, req.body, ctx.connection, ctx.releaseFrame);
+        const r = await handleProduce(state, req.body, v, ctx.connection, ctx.releaseFrame);
         return r === null ? null : body(r);
       }
       case 'Fetch':

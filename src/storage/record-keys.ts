@@ -3,8 +3,9 @@
  * answers INVALID_RECORD with "Compacted topic cannot accept message without key"). The
  * records are decoded to check, compressed ones inflated in-thread (bounded by the topic's
  * max.message.bytes on the way in and inflatedBytesMax on the way out), as Kafka's broker
- * also decompresses batches for compacted topics. A codec this build cannot inflate (zstd)
- * cannot be checked and is rejected with UNSUPPORTED_COMPRESSION.
+ * also decompresses batches for compacted topics. A codec this process cannot inflate (zstd
+ * when no zstd backend loaded, format/compression/zstd.ts) cannot be checked and is rejected
+ * with UNSUPPORTED_COMPRESSION.
  */
 import { TributaryError } from '../errors.js';
 import { decompress } from '../format/compression/index.js';

@@ -18,7 +18,8 @@
  *    keep their offset deltas and attributes. maxTimestamp is recomputed from the survivors
  *    for CreateTime batches (as Kafka's builder does) and kept for LogAppendTime ones. A
  *    batch left without records disappears. Control batches, and batches whose codec this
- *    build cannot decode (zstd), are kept verbatim and contribute no keys.
+ *    process cannot decode (zstd when no zstd backend loaded), are kept verbatim and
+ *    contribute no keys.
  *  - A segment in which nothing changes is not written. A changed one is written whole to
  *    its `cleanedPath` and fsync'ed; the caller builds its indexes from the returned table.
  *

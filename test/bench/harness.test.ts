@@ -20,8 +20,9 @@ import type { ScratchDir } from '../../native-free-bench/scratch-dir.js';
 import { createScratchDir } from '../../native-free-bench/scratch-dir.js';
 import { median, summarize } from '../../native-free-bench/stats.js';
 import { benchStorage } from '../../native-free-bench/storage-bench.js';
+import { benchZstd } from '../../native-free-bench/zstd-bench.js';
 import { runAll } from '../../native-free-bench/suite.js';
-import { DeflatedBatch } from '../../src/format/index.js';
+import { DeflatedBatch, zstdBackend } from '../../src/format/index.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
 const sizes = SIZES.tiny;
@@ -132,6 +133,15 @@ describe('scenarios on tiny sizes', () => {
     expect(results.all('compression').map((m) => m.params.codec)).toEqual(expect.arrayContaining(['gzip', 'lz4']));
     // Log text compresses, but not to nothing.
     for (const m of results.all('compression')) expect(m.values.ratio![0]!).toBeLessThan(0.8);
+  });
+
+  it('zstd backends: each loaded backend at levels 1 and 3', async () => {
+    await benchZstd(sizes, results);
+    expectSane(results, 'zstd');
+    const backends = new Set(results.all('zstd').map((m) => m.params.backend));
+    expect(backends.has('wasm')).toBe(true); // a dependency: always there
+    if (zstdBackend === 'native') expect(backends.has('native')).toBe(true);
+    expect(results.all('zstd').map((m) => m.params.level)).toEqual(expect.arrayContaining([1, 3]));
   });
 
   it('batch', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import xxhash from 'xxhash-wasm';
-import { codecFor, compress, decompress, isCodecSupported } from '../../src/format/compression/index.js';
+import { codecFor, compress, decompress, isCodecSupported, zstdBackend } from '../../src/format/compression/index.js';
 import { decodeLz4Frame, encodeLz4Frame, LZ4_BLOCK_UNCOMPRESSED } from '../../src/format/compression/lz4-frame.js';
 import { decodeXerialSnappy, encodeXerialSnappy, XERIAL_HEADER_LENGTH } from '../../src/format/compression/snappy.js';
 import { decodeSnappyBlock } from '../../src/format/compression/snappy-block.js';
@@ -14,12 +14,14 @@ import { decodeSnappyBlock } from '../../src/format/compression/snappy-block.js'
 const { h32Raw } = await xxhash();
 const snappyjs = createRequire(import.meta.url)('snappyjs') as { compress(b: Uint8Array): Uint8Array };
 
-const CODECS = [
+const CODECS: readonly (readonly [string, number])[] = [
   ['none', 0],
   ['gzip', 1],
   ['snappy', 2],
   ['lz4', 3],
-] as const;
+  // zstd is in the registry whenever a backend loaded (test/format/zstd.test.ts covers both).
+  ...(zstdBackend ? [['zstd', 4] as const] : []),
+];
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -55,12 +57,12 @@ function largeInput(seed: number): Buffer {
 }
 
 describe('registry', () => {
-  it('knows codecs 0-3; zstd and unknown ids are UNSUPPORTED_COMPRESSION', () => {
+  it('knows codecs 0-4 (zstd with a backend); unknown ids, and zstd without one, are UNSUPPORTED_COMPRESSION', () => {
     for (const [name, id] of CODECS) {
       expect(codecFor(id).name).toBe(name);
       expect(isCodecSupported(id)).toBe(true);
     }
-    for (const id of [4, 5, 7]) {
+    for (const id of zstdBackend ? [5, 6, 7] : [4, 5, 6, 7]) {
       expect(isCodecSupported(id)).toBe(false);
       expect(codeOf(() => compress(id, Buffer.from('x')))).toBe('UNSUPPORTED_COMPRESSION');
       expect(codeOf(() => decompress(id, Buffer.from('x')))).toBe('UNSUPPORTED_COMPRESSION');

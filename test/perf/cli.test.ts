@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PerfResult } from '../../src/perf/index.js';
 import { parsePerfArgs, perfMain } from '../../src/perf/index.js';
 import { CLIENT_VERSIONS } from '../../src/perf/cluster.js';
+import { zstdBackend } from '../../src/format/index.js';
 import { SUPPORTED_APIS } from '../../src/protocol/index.js';
 import { testBroker } from '../helpers/broker.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
@@ -56,7 +57,9 @@ describe('argument parsing', () => {
     expect(await usageError(['produce', '--rate', '-5'])).toMatch(/--rate must be a number in \[0, .*got -5/);
     expect(parsePerfArgs(['produce', '--acks', '-1']).options.acks).toBe(-1);
     expect(await usageError(['produce', '--acks', '2'])).toMatch(/--acks must be 0, 1, -1 or all, got '2'/);
-    expect(await usageError(['produce', '--compression', 'zstd'])).toMatch(/--compression must be one of none, gzip, snappy, lz4/);
+    expect(await usageError(['produce', '--compression', 'brotli'])).toMatch(/--compression must be one of none, gzip, snappy, lz4, zstd/);
+    if (zstdBackend) expect(parsePerfArgs(['produce', '--compression', 'zstd']).options.compression).toBe('zstd');
+    else expect(await usageError(['produce', '--compression', 'zstd'])).toMatch(/--compression zstd needs/);
     expect(await usageError(['produce', '--key-distribution', 'zipf:10:2'])).toMatch(/--key-distribution .*S must be in \(0, 1\)/);
     expect(await usageError(['produce', '--key-distribution', 'gauss:5'])).toMatch(/unknown distribution/);
     expect(await usageError(['produce', '--batch-size', '12q'])).toMatch(/--batch-size must be a byte count/);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PerfResult } from '../../src/perf/index.js';
 import { runConsume, runE2e, runProduce } from '../../src/perf/index.js';
+import { CompressionCodec, DeflatedBatch, zstdBackend } from '../../src/format/index.js';
 import { testBroker } from '../helpers/broker.js';
 
 let env: Awaited<ReturnType<typeof testBroker>>;
@@ -51,6 +52,16 @@ describe('produce then consume', () => {
     expect(some.consume!.records).toBeGreaterThanOrEqual(10);
     const none = await runConsume({ bootstrap, topic: 'pc', from: 'latest', durationS: 0.3, fetchMaxWaitMs: 50 });
     expect(none.consume!.records).toBe(0);
+  });
+
+  it.skipIf(zstdBackend === null)('--compression zstd: the batches are stored as zstd and e2e reads every record back (inflated)', async () => {
+    const r = await runE2e({ bootstrap, topic: 'perf-zstd', partitions: 1, rate: 400, durationS: 0.5, recordSizeBytes: 200, compression: 'zstd', lingerMs: 5 });
+    expect(r.produce!.errors).toEqual({});
+    expect(r.consume!.records).toBe(r.produce!.records);
+    expect(r.e2e).toMatchObject({ missing: 0, foreign: 0 });
+    const stored = env.broker.engine.read('perf-zstd', 0, 0, 1 << 24).batches.flatMap((b) => [...DeflatedBatch.all(b)]);
+    expect(stored.length).toBeGreaterThan(0);
+    for (const b of stored) expect(b.compression).toBe(CompressionCodec.zstd);
   });
 
   it('acks=0 sends without responses and reports no produce latency', async () => {

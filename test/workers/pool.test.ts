@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { encodeBatch } from '../../src/format/batch-builder.js';
-import { compress, decompress } from '../../src/format/compression/index.js';
+import { compress, decompress, zstdBackend } from '../../src/format/compression/index.js';
 import { scanLog } from '../../src/format/log-scan.js';
 import { CRC_OFFSET } from '../../src/format/record-batch.js';
 import { WorkerPool, ownArrayBuffer, workerEntryPath } from '../../src/workers/pool.js';
@@ -92,11 +92,22 @@ describe('compress / decompress', () => {
     expect(c.buffer.byteLength).toBeGreaterThanOrEqual(c.length);
   });
 
-  it('errors keep their code: corrupt data, zstd, the bomb guard', async () => {
+  it('errors keep their code: corrupt data, an unknown codec, the bomb guard', async () => {
     const err = await rejectsWith(pool.decompress(3, owned(Buffer.from('not an lz4 frame at all'))), 'CORRUPT_COMPRESSED_DATA');
     expect((err as unknown as { context: { fromWorker: boolean } }).context.fromWorker).toBe(true);
-    await rejectsWith(pool.compress(4, owned(text(10))), 'UNSUPPORTED_COMPRESSION');
+    await rejectsWith(pool.compress(5, owned(text(10))), 'UNSUPPORTED_COMPRESSION');
     await rejectsWith(pool.decompress(1, owned(compress(1, text(100_000))), 1000), 'LIMIT_EXCEEDED');
+  });
+
+  it.skipIf(zstdBackend === null)('zstd is a codec like the others on the pool: both ways, its errors coded, its bound kept', async () => {
+    const data = text(300_000);
+    const packed = await pool.compress(4, owned(data));
+    expect(packed.equals(compress(4, data))).toBe(true);
+    expect((await pool.decompress(4, owned(packed))).equals(data)).toBe(true);
+    const bomb = owned(compress(4, Buffer.alloc(1 << 21)));
+    await rejectsWith(pool.decompress(4, owned(Buffer.concat([bomb, Buffer.alloc(70_000)])), 1 << 22), 'CORRUPT_COMPRESSED_DATA');
+    const big = owned(compress(4, text(1 << 20)));
+    await rejectsWith(pool.decompress(4, big, (1 << 20) - 1), 'LIMIT_EXCEEDED');
   });
 
   it('small inputs stay on the calling thread (nothing is transferred)', async () => {

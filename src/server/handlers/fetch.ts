@@ -12,6 +12,11 @@
  * `maxWaitMs`, capped by fetchMaxWaitMsMax) until an append to one of its partitions, then
  * reads again. The wait is a timer and a wake-up list: nothing blocks.
  *
+ * zstd batches are served to every version, as Kafka serves them to a topic whose
+ * compression.type is `producer`: kafka-python 2.0.2, for one, fetches with v4 and reads zstd.
+ * (KIP-110's Fetch v10 rule is Kafka's only for topics with compression.type=zstd, which
+ * answer older fetches with UNSUPPORTED_COMPRESSION_TYPE; that belongs with that config value.)
+ *
  * Fetch sessions (KIP-227) are not kept: every response has session id 0, which tells the
  * client to keep sending full fetch requests; an incremental request for a session we never
  * created gets FETCH_SESSION_ID_NOT_FOUND.

@@ -17,9 +17,12 @@
  *
  * acks: 0 = no response at all; 1 and -1 = answer once each append is as durable as the topic's
  * flush policy promises (one broker: the leader is the whole ISR, so -1 waits for nothing more).
+ *
+ * zstd (KIP-110) is allowed from Produce v7: a zstd batch in an older request gets
+ * UNSUPPORTED_COMPRESSION_TYPE for its partition, as Kafka answers since KAFKA-7549.
  */
 import { isTributaryError } from '../../errors.js';
-import { DeflatedBatch } from '../../format/record-batch.js';
+import { CompressionCodec, DeflatedBatch } from '../../format/record-batch.js';
 import { produceTimeoutMsMax } from '../../limits.js';
 import type { RequestBody, ResponseInput } from '../../protocol/index.js';
 import { KafkaErrorCode, kafkaErrorCode } from '../../protocol/index.js';
@@ -43,6 +46,9 @@ function errorOf(err: unknown): { code: number; message: string } {
   return { code: KafkaErrorCode.UNKNOWN_SERVER_ERROR, message: err instanceof Error ? err.message : String(err) };
 }
 
+/** The first Produce version that may carry zstd batches (KIP-110). */
+export const PRODUCE_ZSTD_VERSION_MIN = 7;
+
 /** Checks the records field holds exactly one batch (Kafka requires it for v3+). */
 function singleBatch(records: Buffer | null): Buffer | string {
   if (records === null || records.length === 0) return 'no record batch';
@@ -55,6 +61,7 @@ function singleBatch(records: Buffer | null): Buffer | string {
 export async function handleProduce(
   state: BrokerState,
   req: RequestBody<'Produce'>,
+  version: number,
   connection: Connection,
   releaseFrame: () => void = () => undefined,
 ): Promise<ResponseInput<'Produce'> | null> {
@@ -93,6 +100,11 @@ export async function handleProduce(
         const batch = singleBatch(p.records);
         if (typeof batch === 'string') {
           outs.push(Promise.resolve(partitionError(p.index, KafkaErrorCode.INVALID_RECORD, batch)));
+          continue;
+        }
+        if (version < PRODUCE_ZSTD_VERSION_MIN && new DeflatedBatch(batch).compression === CompressionCodec.zstd) {
+          const message = `Produce requests with version ${version} may not use zstd compression (v${PRODUCE_ZSTD_VERSION_MIN}+ may)`;
+          outs.push(Promise.resolve(partitionError(p.index, KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE, message)));
           continue;
         }
         outs.push(
