@@ -10,5 +10,6 @@ export * from './records.js';
 export * from './batch-builder.js';
 export * from './inflated-batch.js';
 export * from './log-scan.js';
+export * from './batch-rewrite.js';
 export type { Codec, Lz4FrameOptions } from './compression/index.js';
 export { codecFor, compress, decompress, isCodecSupported, encodeLz4Frame, decodeLz4Frame, encodeXerialSnappy, decodeXerialSnappy } from './compression/index.js';
