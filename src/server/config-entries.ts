@@ -10,7 +10,7 @@
  * (named as Kafka names it, e.g. log.retention.ms for retention.ms) at STATIC_BROKER_CONFIG
  * when set and at DEFAULT_CONFIG with the built-in default. Never sensitive, never read-only.
  *
- * Broker entries: this broker's settings (node id, listeners, data directory, limits, group
+ * Broker entries: this broker's settings (node id, advertised listener, data directory, limits, group
  * coordinator settings) and every topic default under its broker name. All read-only: broker
  * settings come from the command line / startBroker options and cannot be altered over the wire.
  */
@@ -99,7 +99,6 @@ function brokerSettings(state: BrokerState): BrokerSetting[] {
   const settings: BrokerSetting[] = [
     own('broker.id', 'INT', c.nodeId, 'This broker\'s id.'),
     own('node.id', 'INT', c.nodeId, 'This node\'s id.'),
-    own('listeners', 'STRING', `PLAINTEXT://${c.host}:${c.port}`, 'Where the broker listens (as configured; port 0 picks one at start).'),
     own('advertised.listeners', 'STRING', `PLAINTEXT://${state.advertised.host}:${state.advertised.port}`, 'The address handed to clients in Metadata.'),
     own('log.dirs', 'STRING', c.dataDir, 'The data directory.'),
     own('num.partitions', 'INT', c.defaultPartitions, 'Partitions of an auto-created topic.'),

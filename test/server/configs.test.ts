@@ -3,6 +3,7 @@
  * (sources, synonyms, types, documentation), the alter APIs and CreateTopics validateOnly
  * going through one validator, and topic configs applied live.
  */
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { DeflatedBatch, encodeBatch } from '../../src/format/index.js';
@@ -295,5 +296,26 @@ describe('topic configs applied live', () => {
     const codecs: number[] = [];
     for (const buf of env.broker.engine.read('live-codec', 0, 0, 1 << 20).batches) for (const b of DeflatedBatch.all(buf)) codecs.push(b.compression);
     expect(codecs).toEqual([0, 3]);
+  });
+});
+
+describe('kafkajs admin', () => {
+  it('describes with synonyms, alters, and gets INVALID_CONFIG from createTopics validateOnly', async () => {
+    const kafka = new Kafka({ clientId: 'cfg-admin', brokers: [`127.0.0.1:${env.broker.port}`], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'kjs-cfg', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'kjs-cfg', configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'compression.type', value: 'snappy' }] }] });
+      const d = await admin.describeConfigs({ includeSynonyms: true, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'kjs-cfg', configNames: ['compression.type', 'retention.ms'] }] });
+      const by = Object.fromEntries(d.resources[0]!.configEntries.map((e) => [e.configName, e]));
+      expect(by['compression.type']).toMatchObject({ configValue: 'snappy', isDefault: false, readOnly: false });
+      expect(by['retention.ms']).toMatchObject({ configValue: '3600000', configSynonyms: [{ configName: 'log.retention.ms', configValue: '3600000', configSource: 4 }, { configName: 'log.retention.ms', configValue: '604800000', configSource: 5 }] });
+      await expect(admin.createTopics({ validateOnly: true, topics: [{ topic: 'kjs-bad', configEntries: [{ name: 'segment.ms', value: '0' }] }] })).rejects.toMatchObject({
+        errors: [expect.objectContaining({ type: 'INVALID_CONFIG', topic: 'kjs-bad' })],
+      });
+    } finally {
+      await admin.disconnect();
+    }
   });
 });
