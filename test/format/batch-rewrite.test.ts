@@ -80,7 +80,7 @@ describe('rewriteBatch: recompression into the topic codec', () => {
     b[RECORDS_OFFSET + 3]! ^= 0xff;
     expect(errorOf(() => rewriteBatch(b, rules({ targetCodec: CompressionCodec.gzip }))).code).toBe('CORRUPT_BATCH');
     b[RECORDS_OFFSET + 3]! ^= 0xff;
-    b.writeUInt32BE(b.readUInt32BE(CRC_OFFSET) ^ 1, CRC_OFFSET);
+    b.writeUInt32BE((b.readUInt32BE(CRC_OFFSET) ^ 1) >>> 0, CRC_OFFSET);
     expect(errorOf(() => rewriteBatch(b, rules({ requireKeys: true }))).code).toBe('CORRUPT_BATCH');
   });
 
