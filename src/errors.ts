@@ -11,8 +11,17 @@
 export const ERROR_CODES = {
   /** A batch's stored CRC-32C does not match its contents. */
   CORRUPT_BATCH: 'CORRUPT_MESSAGE',
-  /** A batch is structurally invalid: bad magic, length, record count, offsets. */
+  /**
+   * A batch is structurally invalid (bad magic, length, record count, offsets), or some of its
+   * records break a topic rule (a keyless record on a compacted topic): then
+   * `context.recordErrors` lists them as `{ batchIndex, message }` (KIP-467).
+   */
   INVALID_BATCH: 'INVALID_RECORD',
+  /**
+   * Records with a CreateTime outside the topic's message.timestamp.before/after.max.ms window
+   * (Kafka's LogValidator); `context.recordErrors` lists them (KIP-467).
+   */
+  INVALID_TIMESTAMP: 'INVALID_TIMESTAMP',
   /** A batch is larger than the topic's max.message.bytes. */
   BATCH_TOO_LARGE: 'MESSAGE_TOO_LARGE',
   /** A compression codec this build cannot encode or decode. */

@@ -21,6 +21,11 @@ export const inflatedBytesMax = 256 * MiB;
 export const recordFieldBytesMax = batchBytesMax;
 /** Largest number of headers on one record. */
 export const recordHeadersMax = 10_000;
+/**
+ * Record errors listed for one rejected batch (KIP-467 `record_errors`, format/batch-rewrite.ts).
+ * The whole batch fails either way; records past the list get the client's generic error.
+ */
+export const recordErrorsMax = 10_000;
 
 // ---- Topic defaults (storage/topic-config.ts) -----------------------------------------
 
@@ -173,6 +178,7 @@ check(indexBytesDefault >= indexBytesMin && indexBytesDefault <= indexBytesMax, 
 check(recoveryChunkBytes >= readChunkBytes, 'recovery chunks are at least read chunks');
 check(flushMessagesTopicDefault >= 1, 'flush.messages is at least 1');
 check(minCleanableDirtyRatioDefault >= 0 && minCleanableDirtyRatioDefault <= 1, 'min.cleanable.dirty.ratio default in [0, 1]');
+check(recordErrorsMax >= 1, 'a rejected batch lists at least one record error');
 check(cleanerKeysMax >= 1, 'the cleaner maps at least one key');
 check(producerBatchesRetained >= 1 && producerBatchesRetained <= 0x7fff, 'retained producer batches fit the snapshot count field');
 check(producerSnapshotsRetained >= 1, 'at least one producer snapshot is kept');

@@ -10,6 +10,7 @@ export * from './records.js';
 export * from './batch-builder.js';
 export * from './inflated-batch.js';
 export * from './log-scan.js';
+export * from './batch-rewrite.js';
 export type { Codec, Lz4FrameOptions, ZstdBackendName } from './compression/index.js';
 export {
   codecFor,

@@ -26,13 +26,15 @@ import type { CleanOptions, CleanResult } from './log-cleaner.js';
 import { LogManager } from './log-manager.js';
 import type { AppendOptions, AppendResult, ReadResult } from './partition-log.js';
 import { ProducerIdManager } from './producer-id-manager.js';
-import { validateConfig } from './topic-config.js';
+import { defaultConfig, resolveConfig, validateConfig } from './topic-config.js';
+import type { ConfigEntry } from './topic-config.js';
 
 export type { AppendOptions, AppendResult, ReadResult } from './partition-log.js';
 export type { BackendName, IoHooks } from './io-backend.js';
 export type { StoragePool } from './log-loader.js';
 export type { CleanOptions, CleanResult } from './log-cleaner.js';
-export { TOPIC_CONFIG_KEYS } from './topic-config.js';
+export { COMPRESSION_TYPES, TOPIC_CONFIGS, TOPIC_CONFIG_KEYS, topicConfigSpec } from './topic-config.js';
+export type { ConfigEntry, ConfigSource, ConfigType, TopicConfigSpec } from './topic-config.js';
 export { validateTopicName } from './topic-name.js';
 
 export interface StorageEngineOptions {
@@ -75,12 +77,6 @@ export interface PartitionDescription {
   segments: number;
 }
 
-export interface ConfigEntry {
-  value: string;
-  /** True when the topic does not set the key itself. */
-  isDefault: boolean;
-}
-
 export interface TopicDescription {
   name: string;
   /** Kafka topic id (base64url form of 16 bytes), fixed when the topic is created. */
@@ -120,7 +116,7 @@ export class StorageEngine {
       backend,
       log,
       clock: opts.clock ?? Date.now,
-      topicDefaults: validateConfig(opts.topicDefaults ?? {}),
+      topicDefaults: resolveConfig({}, opts.topicDefaults ?? {}, [], defaultConfig()),
       ...(opts.pool ? { pool: opts.pool } : {}),
       ...(opts.retentionCheckIntervalMs !== undefined ? { retentionCheckIntervalMs: opts.retentionCheckIntervalMs } : {}),
       ...(opts.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: opts.checkpointIntervalMs } : {}),
@@ -179,12 +175,7 @@ export class StorageEngine {
 
   describeTopic(name: string): TopicDescription {
     const t = this.manager.topic(name);
-    const defaults = this.manager.defaultConfig;
-    const config: Record<string, ConfigEntry> = {};
-    for (const key of Object.keys(defaults)) {
-      const own = t.config[key];
-      config[key] = own === undefined ? { value: defaults[key]!, isDefault: true } : { value: own, isDefault: false };
-    }
+    const config = this.manager.describeConfig(t.config);
     return {
       name,
       topicId: t.topicId,
@@ -200,14 +191,32 @@ export class StorageEngine {
     };
   }
 
-  /** Checks config keys and values as createTopic/alterTopicConfig would (INVALID_CONFIG), without applying them. */
+  /** Checks config keys and values (INVALID_CONFIG) on their own; the checks between keys need a topic (alterTopicConfig with validateOnly) or checkNewTopic. */
   validateTopicConfig(set: Record<string, string | number>): void {
     validateConfig(set);
   }
 
-  /** Sets `set` and resets `remove` to their defaults; INVALID_CONFIG on any bad key or value (nothing applied). */
-  alterTopicConfig(name: string, set: Record<string, string | number>, remove: readonly string[] = []): Promise<void> {
-    return this.manager.alterTopicConfig(name, set, remove);
+  /**
+   * Every check createTopic makes (name, collisions, partitions, each config value and the rules
+   * between them) without creating anything (CreateTopics validateOnly). Returns the config the
+   * topic would have, every key with its source.
+   */
+  checkNewTopic(name: string, opts: CreateTopicOptions): Record<string, ConfigEntry> {
+    return this.manager.describeConfig(this.manager.checkNewTopic(name, opts.partitions, opts.config ?? {}));
+  }
+
+  /** Every config key's default for a new topic, with its source ('engine' for StorageEngineOptions.topicDefaults). */
+  describeTopicDefaults(): Record<string, ConfigEntry> {
+    return this.manager.describeConfig({});
+  }
+
+  /**
+   * Sets `set` and returns `remove` to their defaults, applied live to every partition;
+   * INVALID_CONFIG on any bad key or value or broken rule between keys (nothing applied).
+   * With `validateOnly`, only checks.
+   */
+  alterTopicConfig(name: string, set: Record<string, string | number>, remove: readonly string[] = [], opts: { validateOnly?: boolean } = {}): Promise<void> {
+    return this.manager.alterTopicConfig(name, set, remove, opts.validateOnly ?? false);
   }
 
   // ---- data ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import type { ScanOptions, ScanResult } from '../format/log-scan.js';
 import { batchSizeAt } from '../format/record-batch.js';
 import { recoveryChunkBytes } from '../limits.js';
 import type { Logger } from '../logger.js';
+import type { RecordRules, RewriteResult } from '../format/batch-rewrite.js';
 import type { CompactResult, CompactTask } from '../workers/tasks.js';
 import type { IoBackend, LogFile } from './io-backend.js';
 import { LogSegment } from './log-segment.js';
@@ -42,6 +43,12 @@ export interface StoragePool {
   verifyBatchCrcs(buf: Buffer): Promise<{ bad: { stored: number; computed: number } | null; validEnd: number; bytes: Buffer }>;
   /** One log-compaction pass (src/workers/compaction.ts) on a worker; the log cleaner runs it in-thread without one. */
   compactSegments?(task: CompactTask): Promise<CompactResult>;
+  /**
+   * The record pass over a produced batch (format/batch-rewrite.ts: CRC, per-record rules,
+   * recompression); append-validator.ts runs it in-thread without one. Large inputs are
+   * transferred: use the returned `bytes`.
+   */
+  rewriteBatch?(bytes: Buffer, rules: RecordRules): Promise<RewriteResult>;
 }
 
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;

@@ -33,8 +33,8 @@ import type { StoragePool } from './log-loader.js';
 import { OffsetCheckpoint, partitionKey } from './offset-checkpoint.js';
 import type { PartitionOffsets } from './offset-checkpoint.js';
 import { PartitionLog } from './partition-log.js';
-import { TOPIC_CONFIG_KEYS, checkConfigRelations, defaultConfig, parseConfig, validateConfig } from './topic-config.js';
-import type { ConfigMap } from './topic-config.js';
+import { defaultConfig, describeConfig, parseConfig, resolveConfig, validateConfig } from './topic-config.js';
+import type { ConfigEntry, ConfigMap } from './topic-config.js';
 import { collisionKey, validateTopicName } from './topic-name.js';
 
 export const TOPICS_DIR = 'topics';
@@ -49,7 +49,7 @@ export interface LogManagerOptions {
   backend: IoBackend;
   log: Logger;
   clock: () => number;
-  /** Engine-wide defaults for topic configs (validated). */
+  /** Engine-wide defaults for topic configs (validated): Kafka's static broker log.* settings. */
   topicDefaults: ConfigMap;
   pool?: StoragePool;
   retentionCheckIntervalMs?: number;
@@ -253,9 +253,9 @@ export class LogManager {
     return this.opts.backend.name;
   }
 
-  /** The engine-wide defaults every topic starts from. */
-  get defaultConfig(): ConfigMap {
-    return this.defaults;
+  /** Every config key's effective value and source for a topic whose own config is `own`. */
+  describeConfig(own: ConfigMap): Record<string, ConfigEntry> {
+    return describeConfig(own, this.opts.topicDefaults);
   }
 
   // ---- administration ------------------------------------------------------------------------
@@ -265,19 +265,29 @@ export class LogManager {
     await writeFileAtomic(path.join(this.opts.dataDir, TOPICS_DIR, `${name}.json`), JSON.stringify(tf, null, 2) + '\n');
   }
 
-  async createTopic(name: string, partitions: number, config: Record<string, string | number> = {}): Promise<void> {
+  /**
+   * Every check createTopic makes (name, collisions, partition count, config), without creating
+   * anything: CreateTopics with validateOnly. Resolves with the topic's own config as it would be.
+   */
+  checkNewTopic(name: string, partitions: number, config: Record<string, string | number> = {}): ConfigMap {
     validateTopicName(name);
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > partitionsMax) {
       throw new TributaryError('INVALID_PARTITIONS', `partition count ${partitions} is not in [1, ${partitionsMax}]`, { partitions });
     }
-    const own = validateConfig(config);
-    checkConfigRelations(parseConfig(own, this.defaults));
+    const own = resolveConfig({}, config, [], this.defaults);
+    if (this.topics.has(name)) throw new TributaryError('TOPIC_EXISTS', `topic '${name}' already exists`, { topic: name });
+    const key = collisionKey(name);
+    for (const other of this.topics.keys()) {
+      if (collisionKey(other) === key) throw new TributaryError('INVALID_TOPIC', `topic '${name}' collides with existing topic '${other}' ('.' and '_' are interchangeable)`, { topic: name });
+    }
+    return own;
+  }
+
+  async createTopic(name: string, partitions: number, config: Record<string, string | number> = {}): Promise<void> {
+    this.checkNewTopic(name, partitions, config);
     return this.serial(async () => {
-      if (this.topics.has(name)) throw new TributaryError('TOPIC_EXISTS', `topic '${name}' already exists`, { topic: name });
-      const key = collisionKey(name);
-      for (const other of this.topics.keys()) {
-        if (collisionKey(other) === key) throw new TributaryError('INVALID_TOPIC', `topic '${name}' collides with existing topic '${other}' ('.' and '_' are interchangeable)`, { topic: name });
-      }
+      // Checked again in turn: another create may have run since.
+      const own = this.checkNewTopic(name, partitions, config);
       // Leftovers of an earlier topic with this name that was deleted before its JSON... never trust them.
       for (let p = 0; p < partitions; p++) await fs.promises.rm(this.partitionDir(name, p), { recursive: true, force: true });
       const topicId = newTopicId();
@@ -332,16 +342,17 @@ export class LogManager {
     });
   }
 
-  alterTopicConfig(name: string, set: Record<string, string | number>, remove: readonly string[] = []): Promise<void> {
+  /**
+   * Sets `set` and returns `remove` to their defaults, through the one validator
+   * (topic-config.ts resolveConfig); with `validateOnly`, checks and changes nothing. The new
+   * config is written durably, then applied live to every partition (retention, segment
+   * rolling, flush policy, cleanup policy, compression, timestamp rules).
+   */
+  alterTopicConfig(name: string, set: Record<string, string | number>, remove: readonly string[] = [], validateOnly = false): Promise<void> {
     return this.serial(async () => {
       const t = this.topic(name);
-      const valid = validateConfig(set);
-      for (const k of remove) {
-        if (!TOPIC_CONFIG_KEYS.includes(k)) throw new TributaryError('INVALID_CONFIG', `unknown topic config key '${k}'`, { key: k });
-      }
-      const next: ConfigMap = { ...t.config, ...valid };
-      for (const k of remove) delete next[k];
-      checkConfigRelations(parseConfig(next, this.defaults));
+      const next = resolveConfig(t.config, set, remove, this.defaults);
+      if (validateOnly) return;
       await this.writeTopicFile(name, t.partitions.length, next, t.topicId);
       t.config = next;
       const parsed = parseConfig(next, this.defaults);

@@ -40,8 +40,8 @@ import { fsyncDir } from './durable-fs.js';
 import type { IoBackend } from './io-backend.js';
 import { loadSegments } from './log-loader.js';
 import type { StoragePool } from './log-loader.js';
+import { validateForAppend } from './append-validator.js';
 import { LogSegment } from './log-segment.js';
-import { requireRecordKeys } from './record-keys.js';
 import type { SegmentOptions } from './log-segment.js';
 import { ProducerStateManager } from './producer-state.js';
 import type { LogConfig } from './topic-config.js';
@@ -262,7 +262,9 @@ export class PartitionLog {
   /**
    * Validates `bytes` (one RecordBatch v2 from a producer), stamps its base offset, leader
    * epoch and (for LogAppendTime topics) timestamp in place, and appends it. Resolves once
-   * the batch is as durable as the topic's flush policy promises.
+   * the batch is as durable as the topic's flush policy promises. A batch the topic asks more
+   * of (keys on a compacted topic, a timestamp window, another codec) passes through
+   * append-validator.ts first, in call order like every append.
    */
   append(bytes: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
     let batch: DeflatedBatch;
@@ -274,6 +276,12 @@ export class PartitionLog {
       return Promise.reject(err);
     }
     const pool = this.opts.pool;
+    // What the topic's config asks beyond the header (keys, timestamps, recompression; CRC included).
+    const checked = validateForAppend(batch, this.config, this.topic, this.partition, this.opts.clock, pool);
+    if (checked) {
+      checked.catch(() => undefined); // observed below, in order
+      return this.enqueue(async () => this.applyAppend(await checked, opts)).then((w) => this.durable(w));
+    }
     const crc = pool && bytes.length >= workerCrcBytesMin ? pool.verifyBatchCrcs(bytes) : null;
     if (crc === null && this.queued === 0) {
       // Nothing queued ahead: apply now, in this tick.
@@ -319,8 +327,6 @@ export class PartitionLog {
 
   private applyAppend(batch: DeflatedBatch, opts: AppendOptions): { seq: number; result: AppendResult } {
     this.checkWritable();
-    // Kafka rejects keyless records in compacted topics (INVALID_RECORD) before anything else.
-    if (this.config.compact) requireRecordKeys(batch);
     const producerId = batch.producerId;
     if (producerId >= 0) {
       const dup = this.producers.checkAppend(batch);

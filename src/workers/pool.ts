@@ -1,7 +1,9 @@
 /**
  * The one worker-thread pool (piscina), and the only module that imports piscina.
  *
- * Tasks: compress / decompress a payload, check every batch CRC in a buffer, scan a
+ * Tasks: compress / decompress a payload, check every batch CRC in a buffer, run the
+ * record pass over a produced batch (format/batch-rewrite.ts: per-record rules and
+ * recompression into the topic's codec, on the `compress` cut-over), scan a
  * segment file (read and scanLog'ed on the worker), and run a log-compaction pass
  * (compaction.ts: read segments, write cleaned copies). Small payloads stay on the calling
  * thread, where they cost less than a round trip to a worker; the cut-overs are
@@ -26,10 +28,12 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { TributaryError } from '../errors.js';
 import { inflatedBytesMax, workerCompressBytesMin, workerCrcBytesMin, workerThreadsMax } from '../limits.js';
+import { rewriteBatch } from '../format/batch-rewrite.js';
+import type { RecordRules, RewriteResult } from '../format/batch-rewrite.js';
 import { compress, decompress } from '../format/compression/index.js';
 import type { ScanResult, ScanStop } from '../format/log-scan.js';
 import { checkBatchCrcs } from './crc-check.js';
-import type { CodecTask, CompactResult, CompactTask, CrcCheckResult, CrcTask, CrcTaskResult, ErrorEnvelope, ScanTask } from './tasks.js';
+import type { CodecTask, CompactResult, CompactTask, CrcCheckResult, CrcTask, CrcTaskResult, ErrorEnvelope, RewriteTask, RewriteTaskResult, ScanTask } from './tasks.js';
 import { SCAN_HEADER_LENGTH, SCAN_STOPS } from './tasks.js';
 
 /**
@@ -169,6 +173,21 @@ export class WorkerPool {
     const task: CrcTask = { bytes };
     const result = (await this.#pool.run(task, { name: 'verifyBatchCrcs', transferList: [bytes.buffer as ArrayBuffer] })) as CrcTaskResult;
     return { ...result, bytes: toBuffer(result.bytes) };
+  }
+
+  /**
+   * The record pass over one produced batch (format/batch-rewrite.ts): CRC, per-record rules,
+   * recompression into `rules.targetCodec`. Batches of at least `compressBytesMin` go to a
+   * worker (transferred: use the returned `bytes`, never `bytes` again); smaller ones run here.
+   * Rejections are TributaryErrors with their code and `context.recordErrors`.
+   */
+  async rewriteBatch(bytes: Buffer, rules: RecordRules): Promise<RewriteResult> {
+    this.#checkOpen();
+    if (bytes.length < this.compressBytesMin) return rewriteBatch(bytes, rules);
+    const own = ownArrayBuffer(bytes);
+    const task: RewriteTask = { bytes: own, rules };
+    const result = unwrap((await this.#pool.run(task, { name: 'rewriteBatch', transferList: [own.buffer as ArrayBuffer] })) as RewriteTaskResult | ErrorEnvelope);
+    return { bytes: toBuffer(result.bytes), recompressed: result.recompressed };
   }
 
   /**

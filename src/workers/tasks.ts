@@ -9,6 +9,7 @@
  * reaches the caller as a plain Error from piscina.
  */
 import type { ErrorCode } from '../errors.js';
+import type { RecordRules } from '../format/batch-rewrite.js';
 
 export interface ErrorEnvelope {
   error: { code: ErrorCode; message: string; context: Record<string, unknown> };
@@ -42,6 +43,18 @@ export interface CrcCheckResult {
 /** The CRC result plus the checked bytes, handed back to the caller after the transfer. */
 export interface CrcTaskResult extends CrcCheckResult {
   bytes: Uint8Array;
+}
+
+/** One produced batch for the record pass (format/batch-rewrite.ts): rules and, maybe, recompression. */
+export interface RewriteTask {
+  bytes: Uint8Array;
+  rules: RecordRules;
+}
+
+/** The batch to append (the input handed back when unchanged, else the recompressed copy). */
+export interface RewriteTaskResult {
+  bytes: Uint8Array;
+  recompressed: boolean;
 }
 
 export interface ScanTask {

@@ -8,12 +8,13 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isTributaryError, storageIoError } from '../errors.js';
+import { rewriteBatch as rewriteBatchInThread } from '../format/batch-rewrite.js';
 import { compress as compressBytes, decompress as decompressBytes } from '../format/compression/index.js';
 import { scanLog } from '../format/log-scan.js';
 import { checkBatchCrcs } from './crc-check.js';
 import { compactSegments as compactSegmentsInThread } from './compaction.js';
 import { movable, ownArrayBuffer } from './pool.js';
-import type { CodecTask, CompactTask, CrcTask, CrcTaskResult, ErrorEnvelope, ScanTask } from './tasks.js';
+import type { CodecTask, CompactTask, CrcTask, CrcTaskResult, ErrorEnvelope, RewriteTask, RewriteTaskResult, ScanTask } from './tasks.js';
 import { SCAN_COLUMNS, SCAN_HEADER_LENGTH, SCAN_STOPS } from './tasks.js';
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -45,6 +46,18 @@ export function verifyBatchCrcs(task: CrcTask): unknown {
   const result: CrcTaskResult = { ...checkBatchCrcs(asBuffer(task.bytes)), bytes: task.bytes };
   // Hand the caller's bytes back by transfer, so it can go on using them (e.g. append them).
   return movable(result, [task.bytes.buffer as ArrayBuffer]);
+}
+
+/** The record pass over one produced batch; the batch to append goes back by transfer. */
+export function rewriteBatch(task: RewriteTask): unknown {
+  try {
+    const r = rewriteBatchInThread(asBuffer(task.bytes), task.rules);
+    const bytes = r.recompressed ? ownArrayBuffer(r.bytes) : task.bytes;
+    const result: RewriteTaskResult = { bytes, recompressed: r.recompressed };
+    return movable(result, [bytes.buffer as ArrayBuffer]);
+  } catch (err) {
+    return envelope(err);
+  }
 }
 
 /** Reads `[start, end)` of a file; a worker thread may block on I/O, the event loop never does. */

@@ -41,7 +41,7 @@ describe.each(BACKENDS)('flush policies and group commit (%s backend)', (backend
     const sync = gatedSync();
     const e = (engine = await openEngine(dir, backend, { io: { fdatasync: sync.fdatasync } }));
     await e.createTopic('t', { partitions: 1 });
-    expect(e.describeTopic('t').config['flush.messages']).toEqual({ value: '1', isDefault: true });
+    expect(e.describeTopic('t').config['flush.messages']).toEqual({ value: '1', isDefault: true, source: 'default' });
     sync.state.gate = true;
     const before = sync.state.calls;
     let done = false;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isTributaryError } from '../../src/errors.js';
+import type { TributaryError } from '../../src/errors.js';
 import { encodeBatch } from '../../src/format/batch-builder.js';
 import type { BatchInput } from '../../src/format/batch-builder.js';
 import { decodeBatch } from '../../src/format/inflated-batch.js';
@@ -234,7 +235,9 @@ describe.each(BACKENDS)('log compaction (%s backend)', (backend) => {
     for (const c of [undefined, 'gzip'] as const) {
       const err = await engine.append(T, 0, keyless(c)).catch((e: unknown) => e);
       expect(isTributaryError(err, 'INVALID_BATCH')).toBe(true);
-      expect((err as Error).message).toMatch(/without a key/);
+      expect((err as Error).message).toMatch(/without key/);
+      // KIP-467: the one keyless record is named, by its index in the batch.
+      expect((err as TributaryError).context.recordErrors).toEqual([{ batchIndex: 1, message: 'Compacted topic cannot accept message without key in topic partition c-0.' }]);
     }
     expect(engine.listOffsets(T, 0, 'latest').offset).toBe(0);
     await engine.createTopic('plain', { partitions: 1 });
@@ -251,7 +254,9 @@ describe.each(BACKENDS)('log compaction (%s backend)', (backend) => {
     expect(invalid({ 'cleanup.policy': 'delete,compact' })).toBe(false);
     expect(invalid({ 'cleanup.policy': 'compact' })).toBe(false);
     expect(invalid({ 'cleanup.policy': 'compacted' })).toBe(true);
-    expect(invalid({ 'cleanup.policy': 'compact,compact' })).toBe(true);
+    // Repeats are dropped (KIP-1161), as Kafka 3.x accepts them.
+    expect(invalid({ 'cleanup.policy': 'compact,compact' })).toBe(false);
+    expect(invalid({ 'cleanup.policy': '' })).toBe(false);
     expect(invalid({ 'min.cleanable.dirty.ratio': '1.01' })).toBe(true);
     expect(invalid({ 'min.cleanable.dirty.ratio': '0' })).toBe(false);
     expect(invalid({ 'min.compaction.lag.ms': -1 })).toBe(true);

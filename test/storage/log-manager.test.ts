@@ -36,9 +36,9 @@ describe.each(BACKENDS)('LogManager via StorageEngine (%s backend)', (backend) =
     expect(e.listTopics()).toEqual(['a.b', 'orders']);
     const d = e.describeTopic('orders');
     expect(d.partitions.map((p) => p.partition)).toEqual([0, 1]);
-    expect(d.config['segment.bytes']).toEqual({ value: '5000', isDefault: false });
-    expect(d.config['retention.ms']).toEqual({ value: '1234', isDefault: true });
-    expect(d.config['flush.messages']).toEqual({ value: '1', isDefault: true });
+    expect(d.config['segment.bytes']).toEqual({ value: '5000', isDefault: false, source: 'topic' });
+    expect(d.config['retention.ms']).toEqual({ value: '1234', isDefault: true, source: 'engine' });
+    expect(d.config['flush.messages']).toEqual({ value: '1', isDefault: true, source: 'default' });
     expect(d.topicId).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
     expect(e.describeTopic('a.b').topicId).not.toBe(d.topicId);
     expect(() => e.validateTopicConfig({ 'retention.ms': 'soon' })).toThrow(/retention.ms/);
@@ -56,7 +56,7 @@ describe.each(BACKENDS)('LogManager via StorageEngine (%s backend)', (backend) =
     const e2 = await openEngine(dir, backend);
     const d2 = e2.describeTopic('orders');
     expect(d2.partitions).toHaveLength(3);
-    expect(d2.config['retention.ms']).toEqual({ value: '99', isDefault: false });
+    expect(d2.config['retention.ms']).toEqual({ value: '99', isDefault: false, source: 'topic' });
     expect(d2.config['segment.bytes']!.isDefault).toBe(true);
     expect(d2.topicId).toBe(d.topicId); // stable across restarts
     expect(readAll(e2, 'orders', 2).map((r) => r.value)).toEqual(['p2']);

@@ -1,6 +1,7 @@
 /**
- * Where offloading to the worker pool starts to pay: per-call latency of (de)compression
- * and batch-CRC checks on the calling thread vs. through WorkerPool, at several sizes.
+ * Where offloading to the worker pool starts to pay: per-call latency of (de)compression,
+ * batch-CRC checks and the record pass (recompressing a produced batch into a topic's codec)
+ * on the calling thread vs. through WorkerPool, at several sizes.
  * Not a test (no .test.ts suffix). Run after a build, briefly (the machine is shared):
  *
  *   npx tsc -p tsconfig.json && node dist/test/workers/cutover-bench.js
@@ -11,6 +12,7 @@
 import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { encodeBatch } from '../../src/format/batch-builder.js';
+import { rewriteBatch } from '../../src/format/batch-rewrite.js';
 import { crc32cBackend } from '../../src/format/crc32c.js';
 import { compress } from '../../src/format/compression/index.js';
 import { WorkerPool } from '../../src/workers/pool.js';
@@ -57,6 +59,21 @@ for (const size of [64 * KiB, 256 * KiB, 1024 * KiB, 4096 * KiB]) {
   bench.add(`crc ${size / KiB} KiB pool`, async () => {
     await pool.verifyBatchCrcs(owned(buf));
   });
+}
+
+// The record pass as a compression.type=gzip / lz4 topic runs it on an uncompressed produced batch.
+for (const [name, codec] of [['gzip', 1], ['lz4', 3]] as const) {
+  for (const size of [16 * KiB, 64 * KiB, 256 * KiB]) {
+    const records = Array.from({ length: size / 1024 }, (_, i) => ({ key: Buffer.from(`key-${i}`), value: text(1000) }));
+    const batch = encodeBatch({ records });
+    const rules = { requireKeys: false, timestampRange: null, targetCodec: codec, partition: 'bench-0' };
+    bench.add(`recompress to ${name} ${size / KiB} KiB inline`, () => {
+      rewriteBatch(owned(batch), rules);
+    });
+    bench.add(`recompress to ${name} ${size / KiB} KiB pool`, async () => {
+      await pool.rewriteBatch(owned(batch), rules);
+    });
+  }
 }
 
 await bench.run();

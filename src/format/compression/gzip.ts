@@ -1,7 +1,8 @@
 /**
  * gzip (Kafka codec 1): the records section is one RFC 1952 gzip stream, as Java's
  * GZIPOutputStream writes it. We compress with zlib's defaults (level 6), which is what
- * kafkajs does too, so our gzip batches are byte-identical to theirs.
+ * kafkajs does too, so our gzip batches are byte-identical to theirs. A topic's
+ * compression.gzip.level (1-9; -1 is zlib's default) is passed as zlib's level.
  *
  * Decompression uses `gunzipSync` with `maxOutputLength`, so zlib itself stops at the limit
  * instead of inflating a bomb into memory first. Concatenated gzip members are accepted
@@ -14,8 +15,8 @@ import type { Codec } from './codec.js';
 export const gzipCodec: Codec = {
   id: 1,
   name: 'gzip',
-  compress(bytes: Uint8Array): Buffer {
-    return gzipSync(bytes);
+  compress(bytes: Uint8Array, level?: number): Buffer {
+    return level === undefined ? gzipSync(bytes) : gzipSync(bytes, { level });
   },
   decompress(bytes: Uint8Array, maxBytes: number): Buffer {
     try {

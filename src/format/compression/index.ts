@@ -62,9 +62,9 @@ export function isCodecSupported(id: number): boolean {
   return CODECS[id] !== undefined;
 }
 
-/** Compresses `bytes` with codec `id`. */
-export function compress(id: number, bytes: Uint8Array): Buffer {
-  return codecFor(id).compress(bytes);
+/** Compresses `bytes` with codec `id`, at `level` when the codec has levels (default: its own). */
+export function compress(id: number, bytes: Uint8Array, level?: number): Buffer {
+  return codecFor(id).compress(bytes, level);
 }
 
 /** Inflates `bytes` with codec `id`, refusing output beyond `maxBytes` (default inflatedBytesMax). */

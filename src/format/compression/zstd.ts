@@ -69,4 +69,4 @@ export function decodeZstd(bytes: Uint8Array, maxBytes: number): Buffer {
 }
 
 /** The registry entry (compression/index.ts), or null when no backend loaded. */
-export const zstdCodec: Codec | null = coder ? { id: 4, name: 'zstd', compress: (bytes) => coder.encode(bytes), decompress: (bytes, maxBytes) => coder.decode(bytes, maxBytes) } : null;
+export const zstdCodec: Codec | null = coder ? { id: 4, name: 'zstd', compress: (bytes, level) => coder.encode(bytes, level ?? ZSTD_LEVEL_DEFAULT), decompress: (bytes, maxBytes) => coder.decode(bytes, maxBytes) } : null;

@@ -6,6 +6,13 @@
  * UNKNOWN_TOPIC_OR_PARTITION) never blocks the good ones in the same request, and the storage
  * engine validates before it writes, so nothing bad reaches the log.
  *
+ * Per-record errors (KIP-467, Produce v8+): when the engine rejects a batch because of some of
+ * its records (a keyless record on a compacted topic -> INVALID_RECORD, a timestamp outside
+ * the topic's window -> INVALID_TIMESTAMP), the partition answer lists them in
+ * `recordErrors` (batchIndex, batchIndexErrorMessage) with the summary in `errorMessage`, so
+ * a client fails exactly those records and the rest with its "different record" error
+ * (librdkafka's _INVALID_DIFFERENT_RECORD) instead of blaming every record.
+ *
  * Ordering: Kafka clients pipeline produce requests on one connection (max.in.flight) and rely
  * on them being appended in order. Appends to one partition are applied by the engine in call
  * order, so every append of a request is *started* before the next request's: requests on a
@@ -34,8 +41,18 @@ type PartitionOut = ResponseInput<'Produce'>['responses'] extends (infer T)[] | 
 
 const chains = new WeakMap<Connection, Promise<void>>();
 
-function partitionError(index: number, errorCode: number, errorMessage: string | null): PartitionOut {
-  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
+type RecordErrorOut = PartitionOut['recordErrors'] extends (infer R)[] | undefined ? R : never;
+
+function partitionError(index: number, errorCode: number, errorMessage: string | null, recordErrors: RecordErrorOut[] = []): PartitionOut {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, errorMessage };
+}
+
+/** The record errors a storage rejection carries (`context.recordErrors`, format/batch-rewrite.ts), as the response lists them. */
+function recordErrorsOf(err: unknown): RecordErrorOut[] {
+  if (!isTributaryError(err)) return [];
+  const list = err.context.recordErrors;
+  if (!Array.isArray(list)) return [];
+  return (list as { batchIndex: number; message: string }[]).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
 }
 
 function errorOf(err: unknown): { code: number; message: string } {
@@ -115,7 +132,7 @@ export async function handleProduce(
               if (e.code === KafkaErrorCode.UNKNOWN_SERVER_ERROR || isTributaryError(err, 'STORAGE_IO')) {
                 state.log.error({ topic: topic.name, partition: p.index, err: e.message }, 'append failed');
               }
-              return partitionError(p.index, e.code, e.message);
+              return partitionError(p.index, e.code, e.message, recordErrorsOf(err));
             },
           ),
         );

@@ -4,15 +4,19 @@
  *
  * One broker holds every replica, so a replication factor other than -1 (default) or 1 is
  * INVALID_REPLICATION_FACTOR, and manual replica assignments must name this broker only.
+ * validateOnly runs every check a real creation makes (name, collisions, partitions, each
+ * config and the rules between them: the engine's one config validator) and answers with the
+ * config the topic would have.
  */
 import { TributaryError, isTributaryError } from '../../errors.js';
 import { createTopicsMax, partitionsMax } from '../../limits.js';
 import type { RequestBody, ResponseInput } from '../../protocol/index.js';
 import { KafkaErrorCode, kafkaErrorCode } from '../../protocol/index.js';
+import type { ConfigEntry } from '../../storage/index.js';
 import { validateTopicName } from '../../storage/index.js';
 import type { BrokerState } from '../state.js';
 import { isInternalTopic } from '../state.js';
-import { configEntries } from './configs.js';
+import { topicConfigEntries } from '../config-entries.js';
 
 interface Failure {
   errorCode: number;
@@ -44,6 +48,7 @@ export async function handleCreateTopics(state: BrokerState, req: RequestBody<'C
   for (const t of req.topics) {
     const numPartitions = t.numPartitions === -1 ? state.config.defaultPartitions : t.numPartitions;
     let result: Failure | null = null;
+    let described: Record<string, ConfigEntry> = {};
     try {
       if (tooMany) result = fail(KafkaErrorCode.POLICY_VIOLATION, `at most ${createTopicsMax} topics per request`);
       else if ((counts.get(t.name) ?? 0) > 1) result = fail(KafkaErrorCode.INVALID_REQUEST, `topic ${t.name} appears more than once in the request`);
@@ -64,9 +69,10 @@ export async function handleCreateTopics(state: BrokerState, req: RequestBody<'C
             config[c.name] = c.value;
           }
           if (req.validateOnly) {
-            if (state.engine.hasTopic(t.name)) throw new TributaryError('TOPIC_EXISTS', `topic ${t.name} already exists`);
+            described = state.engine.checkNewTopic(t.name, { partitions: parts, config });
           } else {
             await state.engine.createTopic(t.name, { partitions: parts, config });
+            described = state.engine.describeTopic(t.name).config;
             state.log.info({ topic: t.name, partitions: parts }, 'topic created');
           }
         }
@@ -87,7 +93,7 @@ export async function handleCreateTopics(state: BrokerState, req: RequestBody<'C
       topicConfigErrorCode: 0,
       numPartitions: t.assignments.length > 0 ? t.assignments.length : numPartitions,
       replicationFactor: 1,
-      configs: created ? configEntries(state, t.name, null).map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: false })) : [],
+      configs: topicConfigEntries(state, described, null).map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: c.isSensitive })),
     });
   }
   return { throttleTimeMs: 0, topics };
