@@ -5,9 +5,9 @@
  * of 100 on a compacted topic -> 10 INVALID_RECORD, 90 _INVALID_DIFFERENT_RECORD).
  */
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RDKAFKA_MODULE, skipRdkafka } from '../helpers/rdkafka.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { encodeBatch } from '../../src/format/index.js';
@@ -71,25 +71,13 @@ describe('Produce record_errors', () => {
   });
 });
 
-/** librdkafka 2.x through @confluentinc/kafka-javascript: a project dependency, or the build in /tmp/ckjs. */
-const ckjs = (() => {
-  const require = createRequire(import.meta.url);
-  for (const id of ['@confluentinc/kafka-javascript', '/tmp/ckjs/node_modules/@confluentinc/kafka-javascript']) {
-    try {
-      return require.resolve(id);
-    } catch {
-      // try the next
-    }
-  }
-  return null;
-})();
 const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/test/server/fixtures/rdkafka-produce.js');
 
-describe.skipIf(ckjs === null)('librdkafka (@confluentinc/kafka-javascript) with record_errors', () => {
+describe.skipIf(skipRdkafka)('librdkafka (@confluentinc/kafka-javascript) with record_errors', () => {
   it('fails only the 10 keyless records of 100 with INVALID_RECORD, the other 90 with _INVALID_DIFFERENT_RECORD', async () => {
     const records = Array.from({ length: 100 }, (_, i) => ({ key: i % 10 === 0 ? null : `key-${i}`, value: `value-${i}` }));
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, [fixture, ckjs!, String(env.broker.port), 'compacted', JSON.stringify(records)], { timeout: 45_000 }, (err, stdout, stderr) =>
+      execFile(process.execPath, [fixture, RDKAFKA_MODULE ?? 'missing: run scripts/install-test-tools.sh', String(env.broker.port), 'compacted', JSON.stringify(records)], { timeout: 45_000 }, (err, stdout, stderr) =>
         err ? reject(Object.assign(err, { stderr })) : resolve(stdout),
       );
     });

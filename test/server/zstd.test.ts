@@ -6,13 +6,13 @@
  * built-in zstd and is not used here.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompressionCodec, DeflatedBatch, decodeBatch, encodeBatch, zstdBackend } from '../../src/format/index.js';
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
 import type { Logger } from '../../src/logger.js';
 import { KafkaErrorCode } from '../../src/protocol/index.js';
 import { testBroker } from '../helpers/broker.js';
+import { rdkafka, requireRdkafka, skipRdkafka } from '../helpers/rdkafka.js';
 
 const hasKcat = (() => {
   try {
@@ -23,18 +23,7 @@ const hasKcat = (() => {
   }
 })();
 
-/** librdkafka 2.15 for Node: the project's test dependency when installed, else the build in /tmp/ckjs. */
-const ckjs = ((): Record<string, unknown> | null => {
-  const require = createRequire(import.meta.url);
-  for (const id of ['@confluentinc/kafka-javascript', '/tmp/ckjs/node_modules/@confluentinc/kafka-javascript']) {
-    try {
-      return require(id) as Record<string, unknown>;
-    } catch {
-      // not installed there
-    }
-  }
-  return null;
-})();
+const ckjs = rdkafka;
 
 let env: Awaited<ReturnType<typeof testBroker>>;
 let c: KafkaConnection;
@@ -237,9 +226,9 @@ interface RdConsumer {
   disconnect(cb: () => void): void;
 }
 
-describe.skipIf(!ckjs || zstdBackend === null)('@confluentinc/kafka-javascript (librdkafka 2.15.1), compression.codec=zstd', () => {
+describe.skipIf(skipRdkafka || zstdBackend === null)('@confluentinc/kafka-javascript (librdkafka 2.15.1), compression.codec=zstd', () => {
   it('produces zstd batches and consumes them back', async () => {
-    const K = ckjs as { Producer: new (c: object) => RdProducer; KafkaConsumer: new (c: object, t: object) => RdConsumer };
+    const K = (ckjs ?? requireRdkafka()) as { Producer: new (c: object) => RdProducer; KafkaConsumer: new (c: object, t: object) => RdConsumer };
     const brokers = `127.0.0.1:${env.broker.port}`;
     const topic = 'ckjs-zstd';
     const n = 100;
