@@ -27,10 +27,19 @@ import { FetchWaiters, partitionKey } from './fetch-waiters.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { FramePool } from '../protocol/index.js';
 import { OffsetStore } from './offset-store.js';
+import { BrokerStats } from './broker-stats.js';
+import type { TrailingBytesCounter } from './broker-stats.js';
 import { createDispatch } from './router.js';
 import type { BrokerState } from './state.js';
 
 export type { BrokerOptions } from './config.js';
+export type { TrailingBytesCounter } from './broker-stats.js';
+
+/** The broker's counters at one moment, in an exportable shape (see broker-stats.ts). */
+export interface BrokerStatsSnapshot {
+  /** Requests whose body was followed by bytes the schema does not name (ignored), per API. */
+  requestTrailingBytes: TrailingBytesCounter[];
+}
 
 export interface Broker {
   /** The address the listener is bound to. */
@@ -41,6 +50,8 @@ export interface Broker {
   readonly engine: StorageEngine;
   /** Open client connections. */
   readonly connections: number;
+  /** The broker's counters now. */
+  stats(): BrokerStatsSnapshot;
   close(): Promise<void>;
 }
 
@@ -81,6 +92,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     clusterId: clusterIdFor(config.dataDir),
     advertised: { host: '', port: 0 },
     creating: new Map(),
+    stats: new BrokerStats(),
     closing: false,
   };
   const dispatch = createDispatch(state);
@@ -119,6 +131,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     get connections() {
       return connections.size;
     },
+    stats: () => ({ requestTrailingBytes: state.stats.trailingBytes() }),
     close() {
       closed ??= (async () => {
         state.closing = true;

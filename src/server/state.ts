@@ -3,6 +3,7 @@
  * public API only), the group coordinator, committed offsets and the long-poll waiters.
  */
 import type { Logger } from '../logger.js';
+import type { BrokerStats } from './broker-stats.js';
 import type { StorageEngine } from '../storage/index.js';
 import { TributaryError } from '../errors.js';
 import { validateTopicName } from '../storage/index.js';
@@ -23,6 +24,8 @@ export interface BrokerState {
   readonly advertised: { host: string; port: number };
   /** Topic creations in progress, so concurrent auto-creates of one topic create it once. */
   readonly creating: Map<string, Promise<void>>;
+  /** Counters about what clients send (broker-stats.ts), exposed by `Broker.stats()`. */
+  readonly stats: BrokerStats;
   /** Set when shutdown begins: long polls return at once. */
   closing: boolean;
 }
