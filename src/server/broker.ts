@@ -23,6 +23,8 @@ import { WorkerPool } from '../workers/pool.js';
 import type { BrokerOptions } from './config.js';
 import { resolveConfig } from './config.js';
 import { Connection } from './connection.js';
+import { FetchSessionCache } from './fetch-session-cache.js';
+import type { FetchSessionCacheStats } from './fetch-session-cache.js';
 import { FetchWaiters, partitionKey } from './fetch-waiters.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { FramePool } from '../protocol/index.js';
@@ -34,11 +36,14 @@ import type { BrokerState } from './state.js';
 
 export type { BrokerOptions } from './config.js';
 export type { TrailingBytesCounter } from './broker-stats.js';
+export type { FetchSessionCacheStats } from './fetch-session-cache.js';
 
 /** The broker's counters at one moment, in an exportable shape (see broker-stats.ts). */
 export interface BrokerStatsSnapshot {
   /** Requests whose body was followed by bytes the schema does not name (ignored), per API. */
   requestTrailingBytes: TrailingBytesCounter[];
+  /** The incremental fetch session cache (KIP-227): sessions and partitions held, sessions created, evicted, refused. */
+  fetchSessions: FetchSessionCacheStats;
 }
 
 export interface Broker {
@@ -87,6 +92,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     engine,
     log,
     waiters,
+    fetchSessions: new FetchSessionCache(config.fetchSessions),
     coordinator,
     offsets,
     clusterId: clusterIdFor(config.dataDir),
@@ -131,7 +137,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     get connections() {
       return connections.size;
     },
-    stats: () => ({ requestTrailingBytes: state.stats.trailingBytes() }),
+    stats: () => ({ requestTrailingBytes: state.stats.trailingBytes(), fetchSessions: state.fetchSessions.stats() }),
     close() {
       closed ??= (async () => {
         state.closing = true;
@@ -141,6 +147,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         for (const c of connections) c.destroy();
         await stopped;
         coordinator.close();
+        state.fetchSessions.clear();
         unsubscribe();
         await engine.close();
         await pool.close();

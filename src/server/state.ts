@@ -8,6 +8,7 @@ import type { StorageEngine } from '../storage/index.js';
 import { TributaryError } from '../errors.js';
 import { validateTopicName } from '../storage/index.js';
 import type { BrokerConfig } from './config.js';
+import type { FetchSessionCache } from './fetch-session-cache.js';
 import type { FetchWaiters } from './fetch-waiters.js';
 import type { GroupCoordinator } from './group-coordinator.js';
 import type { OffsetStore } from './offset-store.js';
@@ -17,6 +18,8 @@ export interface BrokerState {
   readonly engine: StorageEngine;
   readonly log: Logger;
   readonly waiters: FetchWaiters;
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
   readonly coordinator: GroupCoordinator;
   readonly offsets: OffsetStore;
   readonly clusterId: string;
