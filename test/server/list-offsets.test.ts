@@ -7,12 +7,12 @@
  * time (kafka-python).
  */
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../src/format/batch-builder.js';
 import { KafkaErrorCode, SUPPORTED_APIS } from '../../src/protocol/index.js';
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { testBroker } from '../helpers/broker.js';
+import { loadCkjs } from '../helpers/ckjs.js';
 
 let env: Awaited<ReturnType<typeof testBroker>>;
 let c: KafkaConnection;
@@ -81,16 +81,8 @@ describe('ListOffsets sentinels by version', () => {
   });
 });
 
-const require = createRequire(import.meta.url);
-const CKJS_DIR = process.env.CKJS_DIR ?? '/tmp/ckjs/node_modules/@confluentinc/kafka-javascript';
 type CkjsAdmin = { connect(): void; disconnect(): void; listOffsets(p: object[], o: object, cb: (err: unknown, offsets: { topic: string; partition: number; offset: number; timestamp: number; leaderEpoch?: number }[]) => void): void };
-const ckjs = ((): { AdminClient: { create(c: object): CkjsAdmin }; OffsetSpec: { MAX_TIMESTAMP: unknown; EARLIEST: unknown; LATEST: unknown } } | null => {
-  try {
-    return require(CKJS_DIR);
-  } catch {
-    return null;
-  }
-})();
+const ckjs = loadCkjs<{ AdminClient: { create(c: object): CkjsAdmin }; OffsetSpec: { MAX_TIMESTAMP: unknown; EARLIEST: unknown; LATEST: unknown } }>()?.module ?? null;
 
 describe('real clients', () => {
   it.skipIf(ckjs === null)('librdkafka 2.15.1 admin listOffsets: MAX_TIMESTAMP, EARLIEST, LATEST', async () => {

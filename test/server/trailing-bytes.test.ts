@@ -11,23 +11,15 @@
  * byte being used closes the connection and every client that lists topics breaks.
  */
 import net from 'node:net';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, FrameDecoder, decodeResponseOf, encodeFrame, encodeRequest } from '../../src/protocol/index.js';
 import { testBroker } from '../helpers/broker.js';
+import { loadCkjs } from '../helpers/ckjs.js';
 
 /** The frame as captured (test/protocol/fixtures/frames/librdkafka-2.15.json), size prefix removed. */
 const LIBRDKAFKA_ALL_TOPICS_METADATA_V12 = Buffer.from('0003000c00000003000b676f6c64656e2d636b6a730000000000010000', 'hex');
 
-const require = createRequire(import.meta.url);
-const CKJS_DIR = process.env.CKJS_DIR ?? '/tmp/ckjs/node_modules/@confluentinc/kafka-javascript';
-const ckjs = ((): { KafkaJS: { Kafka: new (o: object) => { admin(): { connect(): Promise<void>; listTopics(): Promise<string[]>; disconnect(): Promise<void> } } } } | null => {
-  try {
-    return require(CKJS_DIR);
-  } catch {
-    return null;
-  }
-})();
+const ckjs = loadCkjs<{ KafkaJS: { Kafka: new (o: object) => { admin(): { connect(): Promise<void>; listTopics(): Promise<string[]>; disconnect(): Promise<void> } } } }>()?.module ?? null;
 
 let env: Awaited<ReturnType<typeof testBroker>>;
 beforeAll(async () => {
