@@ -98,7 +98,10 @@ export function newFetchContext(cache: FetchSessionCache, now: number, version: 
 
   const requested = requestedTargets(req, version, nameById).map((t) => ({ topic: t.topicRef, partition: t.partition, params: t.params }));
   const forgotten = req.forgottenTopicsData.flatMap((f) => f.partitions.map((partition) => ({ topic: version >= 13 ? f.topicId : f.topic, partition })));
-  const grown = session.size + requested.filter((r) => !session.partitions.has(partitionKeyOf(r.topic, r.partition))).length;
+  // The size after the update (added first, then forgotten, as session.update applies them).
+  const added = new Set(requested.map((r) => partitionKeyOf(r.topic, r.partition)).filter((k) => !session.partitions.has(k)));
+  let grown = session.size + added.size;
+  for (const key of new Set(forgotten.map((f) => partitionKeyOf(f.topic, f.partition)))) if (session.partitions.has(key) || added.has(key)) grown--;
   if (!cache.fitsGrowth(session, grown)) {
     cache.remove(session);
     return { kind: 'error', errorCode: KafkaErrorCode.FETCH_SESSION_ID_NOT_FOUND };

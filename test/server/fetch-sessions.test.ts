@@ -158,6 +158,10 @@ describe('long poll and bounds', () => {
     const grown = await fetch(12, { topic: 'wide', sessionId: id, sessionEpoch: 1, partitions: [{ partition: 2, fetchOffset: 0 }, { partition: 3, fetchOffset: 0 }] });
     expect([grown.errorCode, grown.sessionId]).toEqual([KafkaErrorCode.FETCH_SESSION_ID_NOT_FOUND, 0]);
     expect((await fetch(12, { topic: 'wide', sessionId: id, sessionEpoch: 1 })).errorCode).toBe(KafkaErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+    // Adding two while forgetting two stays within the bound: the size after the update counts.
+    const swap = (await fetch(12, { topic: 'wide', sessionEpoch: 0, partitions: [0, 1, 2].map((partition) => ({ partition, fetchOffset: 0 })) })).sessionId;
+    const swapped = await fetch(12, { topic: 'wide', sessionId: swap, sessionEpoch: 1, partitions: [{ partition: 3, fetchOffset: 0 }], forgotten: [0, 1] });
+    expect([swapped.errorCode, swapped.sessionId]).toEqual([0, swap]);
   });
 
   it('a full cache gives no session to a new fetch (4 slots, all young) and counts it', async () => {
