@@ -134,6 +134,14 @@ export const connectionOutputBytesMax = 64 * MiB;
 export const fetchMaxWaitMsMax = 30_000;
 /** Largest fetch response (sum over partitions). */
 export const fetchResponseBytesMax = 64 * MiB;
+/** Kafka's max.incremental.fetch.session.cache.slots: incremental fetch sessions kept (KIP-227). */
+export const fetchSessionCacheSlotsDefault = 1000;
+/** Partitions one fetch session may hold; a full fetch with more gets no session (it stays sessionless). */
+export const fetchSessionPartitionsMax = 10_000;
+/** Partitions cached over all fetch sessions (each costs a few hundred bytes). */
+export const fetchSessionCachePartitionsMax = 200_000;
+/** Kafka's MIN_INCREMENTAL_FETCH_SESSION_EVICTION_MS: an idle fetch session older than this may be evicted. */
+export const fetchSessionEvictionMs = 120_000;
 /** Longest a produce with acks=-1 waits for durability. */
 export const produceTimeoutMsMax = 300_000;
 /** Longest metadata string committed with an offset (Kafka offset.metadata.max.bytes). */
@@ -183,3 +191,5 @@ check(cleanerKeysMax >= 1, 'the cleaner maps at least one key');
 check(producerBatchesRetained >= 1 && producerBatchesRetained <= 0x7fff, 'retained producer batches fit the snapshot count field');
 check(producerSnapshotsRetained >= 1, 'at least one producer snapshot is kept');
 check(producerIdBlockSize >= 1, 'a producer id block holds at least one id');
+check(fetchSessionPartitionsMax <= fetchSessionCachePartitionsMax, 'one fetch session fits the session cache');
+check(fetchSessionCacheSlotsDefault >= 0, 'fetch session cache slots are not negative');

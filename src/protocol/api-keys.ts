@@ -24,7 +24,7 @@ export interface ApiVersionRange {
 export const SUPPORTED_APIS: readonly ApiVersionRange[] = [
   { name: 'Produce', apiKey: 0, minVersion: 3, maxVersion: 9 },
   { name: 'Fetch', apiKey: 1, minVersion: 4, maxVersion: 16 },
-  { name: 'ListOffsets', apiKey: 2, minVersion: 0, maxVersion: 6 },
+  { name: 'ListOffsets', apiKey: 2, minVersion: 0, maxVersion: 10 },
   { name: 'Metadata', apiKey: 3, minVersion: 0, maxVersion: 12 },
   { name: 'OffsetCommit', apiKey: 8, minVersion: 0, maxVersion: 8 },
   { name: 'OffsetFetch', apiKey: 9, minVersion: 0, maxVersion: 7 },

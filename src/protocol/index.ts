@@ -51,9 +51,12 @@ export type RequestInput<N extends ApiName> = Input<Specs[N]['request']['fields'
 /** A response body to encode (every field optional: omitted = the schema's default). */
 export type ResponseInput<N extends ApiName> = Input<Specs[N]['response']['fields']>;
 
-/** A decoded request; switching on `apiName` narrows `body`. */
+/**
+ * A decoded request; switching on `apiName` narrows `body`. `trailingBytes` counts the bytes
+ * after the body that its schema does not name (ignored, see `decodeRequest`).
+ */
 export type DecodedRequest = {
-  [N in ApiName]: { apiName: N; apiKey: Specs[N]['apiKey']; apiVersion: number; header: RequestHeaderValue; body: RequestBody<N> };
+  [N in ApiName]: { apiName: N; apiKey: Specs[N]['apiKey']; apiVersion: number; header: RequestHeaderValue; body: RequestBody<N>; trailingBytes: number };
 }[ApiName];
 
 export interface DecodeRequestOptions {
@@ -62,6 +65,11 @@ export interface DecodeRequestOptions {
    * 'schema' = every version the tables define (tests, tools).
    */
   versions?: 'supported' | 'schema';
+  /**
+   * Bytes after the body: 'ignore' (default) = Kafka's rule, counted in `trailingBytes`;
+   * 'reject' = MALFORMED_FRAME (tools and tests that want every byte accounted for).
+   */
+  trailingBytes?: 'ignore' | 'reject';
 }
 
 /** Bytes before the client id in every request header version. */
@@ -88,7 +96,17 @@ function unsupported(frame: Buffer, apiKey: number, apiVersion: number, correlat
   return new TributaryError('UNSUPPORTED_VERSION', `unsupported request: ${what}`, { apiKey, apiVersion, correlationId, clientId, knownApi: known });
 }
 
-/** Decodes a request frame (without its size prefix): header, then body; every byte must be used. */
+/**
+ * Decodes a request frame (without its size prefix): header, then body.
+ *
+ * Bytes after the body are ignored, as Apache Kafka does (its RequestContext parses the body
+ * from the frame and never looks at what is left): librdkafka 2.x sends an all-topics
+ * MetadataRequest v9+ with 3 stray bytes after it (confluentinc/librdkafka#5049), and every
+ * client that lists topics would break on a stricter broker. The count is returned in
+ * `trailingBytes` so the broker can count such requests. Everything inside the body is still
+ * checked: a truncated field, a length past the frame, a bad tagged-field section is
+ * MALFORMED_FRAME whatever follows it.
+ */
 export function decodeRequest(frame: Buffer, options: DecodeRequestOptions = {}): DecodedRequest {
   const peek = peekRequestHeader(frame);
   if (peek === undefined) throw new TributaryError('MALFORMED_FRAME', `request frame of ${frame.length} bytes is shorter than a header`, { length: frame.length });
@@ -101,8 +119,8 @@ export function decodeRequest(frame: Buffer, options: DecodeRequestOptions = {})
   const r = frameReader(frame);
   const header = messageCodec(RequestHeader, requestHeaderVersion(spec.request, apiVersion)).read(r) as unknown as RequestHeaderValue;
   const body = messageCodec(spec.request, apiVersion).read(r);
-  r.expectEnd(`${spec.request.name} v${apiVersion}`);
-  return { apiName: spec.name, apiKey, apiVersion, header, body } as DecodedRequest;
+  if (options.trailingBytes === 'reject') r.expectEnd(`${spec.request.name} v${apiVersion}`);
+  return { apiName: spec.name, apiKey, apiVersion, header, body, trailingBytes: r.remaining } as DecodedRequest;
 }
 
 function inRange(spec: MessageSpec, version: number): boolean {

@@ -24,14 +24,28 @@ import { WorkerPool } from '../workers/pool.js';
 import type { BrokerOptions } from './config.js';
 import { resolveConfig } from './config.js';
 import { Connection } from './connection.js';
+import { FetchSessionCache } from './fetch-session-cache.js';
+import type { FetchSessionCacheStats } from './fetch-session-cache.js';
 import { FetchWaiters, partitionKey } from './fetch-waiters.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { FramePool } from '../protocol/index.js';
 import { OffsetStore } from './offset-store.js';
+import { BrokerStats } from './broker-stats.js';
+import type { TrailingBytesCounter } from './broker-stats.js';
 import { createDispatch } from './router.js';
 import type { BrokerState } from './state.js';
 
 export type { BrokerOptions } from './config.js';
+export type { TrailingBytesCounter } from './broker-stats.js';
+export type { FetchSessionCacheStats } from './fetch-session-cache.js';
+
+/** The broker's counters at one moment, in an exportable shape (see broker-stats.ts). */
+export interface BrokerStatsSnapshot {
+  /** Requests whose body was followed by bytes the schema does not name (ignored), per API. */
+  requestTrailingBytes: TrailingBytesCounter[];
+  /** The incremental fetch session cache (KIP-227): sessions and partitions held, sessions created, evicted, refused. */
+  fetchSessions: FetchSessionCacheStats;
+}
 
 export interface Broker {
   /** The address the listener is bound to. */
@@ -42,6 +56,8 @@ export interface Broker {
   readonly engine: StorageEngine;
   /** Open client connections. */
   readonly connections: number;
+  /** The broker's counters now. */
+  stats(): BrokerStatsSnapshot;
   close(): Promise<void>;
 }
 
@@ -77,11 +93,13 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     engine,
     log,
     waiters,
+    fetchSessions: new FetchSessionCache(config.fetchSessions),
     coordinator,
     offsets,
     clusterId: clusterIdFor(config.dataDir),
     advertised: { host: '', port: 0 },
     creating: new Map(),
+    stats: new BrokerStats(),
     closing: false,
   };
   const dispatch = createDispatch(state);
@@ -121,6 +139,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     get connections() {
       return connections.size;
     },
+    stats: () => ({ requestTrailingBytes: state.stats.trailingBytes(), fetchSessions: state.fetchSessions.stats() }),
     close() {
       closed ??= (async () => {
         state.closing = true;
@@ -130,6 +149,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         for (const c of connections) c.destroy();
         await stopped;
         coordinator.close();
+        state.fetchSessions.clear();
         unsubscribe();
         await engine.close();
         await pool.close();

@@ -5,6 +5,8 @@
  */
 import * as limits from '../limits.js';
 import type { Logger } from '../logger.js';
+import type { FetchSessionCacheSettings } from './fetch-session-cache.js';
+import { fetchSessionCacheDefaults } from './fetch-session-cache.js';
 import type { CoordinatorSettings } from './group-coordinator.js';
 import { coordinatorDefaults } from './group-coordinator.js';
 
@@ -39,6 +41,12 @@ export interface BrokerOptions {
   connectionOutputBytesMax?: number;
   /** Consumer-group coordinator settings (Kafka's group.* broker settings); see docs/groups.md. */
   groups?: Partial<CoordinatorSettings>;
+  /**
+   * Incremental fetch session cache (KIP-227): `slots` is Kafka's
+   * max.incremental.fetch.session.cache.slots (default 1000, 0 = no sessions); partition
+   * bounds and the eviction age default to src/limits.ts.
+   */
+  fetchSessions?: Partial<FetchSessionCacheSettings>;
   /** Structured logger (pino). Default: a pino logger at TRIBUTARY_LOG_LEVEL or 'warn'. */
   logger?: Logger;
 }
@@ -59,6 +67,7 @@ export interface BrokerConfig {
   connectionsMax: number;
   connectionOutputBytesMax: number;
   groups: CoordinatorSettings;
+  fetchSessions: FetchSessionCacheSettings;
 }
 
 function positiveInt(name: string, v: number): number {
@@ -87,5 +96,14 @@ export function resolveConfig(o: BrokerOptions): BrokerConfig {
     connectionsMax: positiveInt('connectionsMax', o.connectionsMax ?? limits.connectionsMax),
     connectionOutputBytesMax: positiveInt('connectionOutputBytesMax', o.connectionOutputBytesMax ?? limits.connectionOutputBytesMax),
     groups: { ...coordinatorDefaults, ...o.groups },
+    fetchSessions: fetchSessionSettings({ ...fetchSessionCacheDefaults, ...o.fetchSessions }),
   };
+}
+
+function fetchSessionSettings(s: FetchSessionCacheSettings): FetchSessionCacheSettings {
+  if (!Number.isInteger(s.slots) || s.slots < 0) throw new RangeError(`fetchSessions.slots must be a non-negative integer, got ${s.slots}`);
+  positiveInt('fetchSessions.partitionsMax', s.partitionsMax);
+  positiveInt('fetchSessions.totalPartitionsMax', s.totalPartitionsMax);
+  if (!Number.isInteger(s.evictionMs) || s.evictionMs < 0) throw new RangeError(`fetchSessions.evictionMs must be a non-negative integer, got ${s.evictionMs}`);
+  return s;
 }

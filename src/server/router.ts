@@ -31,6 +31,11 @@ const body = (b: object): HandlerResult => ({ body: b });
 export function createDispatch(state: BrokerState): Dispatch {
   return async (req: DecodedRequest, ctx: RequestContext): Promise<HandlerResult> => {
     const v = req.apiVersion;
+    if (req.trailingBytes > 0) {
+      // Ignored as Kafka ignores them (protocol/index.ts#decodeRequest); counted so they show.
+      state.stats.noteTrailingBytes(req.apiKey, req.trailingBytes);
+      state.log.debug({ api: req.apiName, version: v, trailingBytes: req.trailingBytes, clientId: ctx.clientId }, 'ignored bytes after the request body');
+    }
     switch (req.apiName) {
       case 'ApiVersions':
         return body(handleApiVersions(req.body));

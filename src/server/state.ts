@@ -3,10 +3,12 @@
  * public API only), the group coordinator, committed offsets and the long-poll waiters.
  */
 import type { Logger } from '../logger.js';
+import type { BrokerStats } from './broker-stats.js';
 import type { StorageEngine } from '../storage/index.js';
 import { TributaryError } from '../errors.js';
 import { validateTopicName } from '../storage/index.js';
 import type { BrokerConfig } from './config.js';
+import type { FetchSessionCache } from './fetch-session-cache.js';
 import type { FetchWaiters } from './fetch-waiters.js';
 import type { GroupCoordinator } from './group-coordinator.js';
 import type { OffsetStore } from './offset-store.js';
@@ -16,6 +18,8 @@ export interface BrokerState {
   readonly engine: StorageEngine;
   readonly log: Logger;
   readonly waiters: FetchWaiters;
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
   readonly coordinator: GroupCoordinator;
   readonly offsets: OffsetStore;
   readonly clusterId: string;
@@ -23,6 +27,8 @@ export interface BrokerState {
   readonly advertised: { host: string; port: number };
   /** Topic creations in progress, so concurrent auto-creates of one topic create it once. */
   readonly creating: Map<string, Promise<void>>;
+  /** Counters about what clients send (broker-stats.ts), exposed by `Broker.stats()`. */
+  readonly stats: BrokerStats;
   /** Set when shutdown begins: long polls return at once. */
   closing: boolean;
 }

@@ -248,6 +248,18 @@ export class StorageEngine {
     return log.offsetForTimestamp(spec) ?? { offset: -1, timestamp: -1 };
   }
 
+  /**
+   * Kafka ListOffsets MAX_TIMESTAMP (-3, KIP-734): the offset and timestamp of the record with
+   * the largest timestamp (the first of them on ties); -1/-1 when no record has a timestamp,
+   * or when that record is not below the high watermark yet (Kafka answers "none" for an
+   * offset at or above the last fetchable offset).
+   */
+  maxTimestampOffset(topic: string, partition: number): ListOffsetsResult {
+    const log = this.manager.partition(topic, partition);
+    const found = log.maxTimestampLookup();
+    return found !== null && found.offset < log.highWatermark ? found : { offset: -1, timestamp: -1 };
+  }
+
   /** Removes every batch at or after `offset` (a batch holding it goes whole); resolves with the new end offset. */
   async truncateTo(topic: string, partition: number, offset: number): Promise<number> {
     return this.manager.partition(topic, partition).truncateTo(offset);

@@ -43,6 +43,7 @@ import type { StoragePool } from './log-loader.js';
 import { validateForAppend } from './append-validator.js';
 import { LogSegment } from './log-segment.js';
 import type { SegmentOptions } from './log-segment.js';
+import { findMaxTimestamp } from './max-timestamp.js';
 import { ProducerStateManager } from './producer-state.js';
 import type { LogConfig } from './topic-config.js';
 
@@ -575,6 +576,16 @@ export class PartitionLog {
       if (r.offset >= this.lso && r.offset < hw && r.timestamp >= timestamp) return { offset: r.offset, timestamp: r.timestamp };
     }
     return null;
+  }
+
+  /**
+   * Kafka's ListOffsets MAX_TIMESTAMP (-3, KIP-734): the record with the largest timestamp at
+   * or after the log start offset, the first of them on ties; null when none has one. Not
+   * bounded by the high watermark (see max-timestamp.ts).
+   */
+  maxTimestampLookup(): TimestampLookup | null {
+    this.checkReadable();
+    return findMaxTimestamp(this.segments.slice(this.segmentIndexFor(this.lso)), this.lso);
   }
 
   // ---- truncation and deletion -----------------------------------------------------------

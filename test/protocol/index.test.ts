@@ -56,9 +56,16 @@ describe('decodeRequest', () => {
     expect(() => decodeRequest(Buffer.alloc(3))).toThrow(expect.objectContaining({ code: 'MALFORMED_FRAME' }));
   });
 
-  it('rejects trailing bytes', () => {
+  it('ignores and counts bytes after the body, as Kafka does; rejects them when asked', () => {
     const frame = encodeRequest(ApiKey.Heartbeat, 0, 1, null, { groupId: 'g', generationId: 1, memberId: 'm' }).subarray(4);
-    expect(() => decodeRequest(Buffer.concat([frame, Buffer.from([0])]))).toThrow(expect.objectContaining({ code: 'MALFORMED_FRAME' }));
+    expect(decodeRequest(frame).trailingBytes).toBe(0);
+    const padded = Buffer.concat([frame, Buffer.from([0, 1, 2])]);
+    const req = decodeRequest(padded);
+    expect(req.trailingBytes).toBe(3);
+    expect(req.body).toEqual(decodeRequest(frame).body);
+    expect(() => decodeRequest(padded, { trailingBytes: 'reject' })).toThrow(expect.objectContaining({ code: 'MALFORMED_FRAME', context: expect.objectContaining({ trailing: 3 }) }));
+    // Trailing bytes never excuse a body that is itself short: every truncation still fails.
+    for (let n = 8; n < frame.length; n++) expect(() => decodeRequest(frame.subarray(0, n)), `truncated at ${n}`).toThrow(expect.objectContaining({ code: 'MALFORMED_FRAME' }));
   });
 });
 
