@@ -1,5 +1,5 @@
 # Tributary: `make test` and `make serve` work on a fresh clone (they install what is missing).
-.PHONY: install build test check typecheck lint bench serve clean
+.PHONY: install test-tools build test check typecheck lint bench serve clean
 
 NODE_MODULES_STAMP := node_modules/.tributary-installed
 
@@ -8,11 +8,25 @@ $(NODE_MODULES_STAMP): package.json package-lock.json scripts/install.sh
 
 install: $(NODE_MODULES_STAMP)
 
-# Tests load worker-thread entry points from dist/, so the suite always runs on a fresh build.
-build: $(NODE_MODULES_STAMP)
-	npx --no-install tsc -p tsconfig.json
+# What the tests drive besides npm's dev dependencies: kcat, the Python clients, librdkafka 2.15
+# (test/clients), lz4/zstd CLIs. Best effort; see the script.
+TEST_TOOLS_STAMP := node_modules/.tributary-test-tools
+$(TEST_TOOLS_STAMP): $(NODE_MODULES_STAMP) scripts/install-test-tools.sh test/clients/package.json test/clients/package-lock.json
+	bash scripts/install-test-tools.sh
 
-test: build
+test-tools: $(TEST_TOOLS_STAMP)
+
+# Incremental: tsc runs only when a source changed since the last build (make serve starts at once).
+SOURCES := $(shell find src test native-free-bench -name '*.ts' -not -path '*/node_modules/*') tsconfig.json
+BUILD_STAMP := dist/.tributary-built
+$(BUILD_STAMP): $(NODE_MODULES_STAMP) $(SOURCES)
+	npx --no-install tsc -p tsconfig.json
+	@touch $@
+
+# Tests load worker-thread entry points from dist/, so the suite always runs on a fresh build.
+build: $(BUILD_STAMP)
+
+test: build $(TEST_TOOLS_STAMP)
 	npx --no-install vitest run $(VITEST_ARGS)
 
 typecheck: $(NODE_MODULES_STAMP)

@@ -38,3 +38,44 @@ export function requireRdkafka(): Record<string, unknown> {
   if (!rdkafka) throw new Error('librdkafka 2.15 (@confluentinc/kafka-javascript in test/clients) is not built: run scripts/install-test-tools.sh');
   return rdkafka;
 }
+
+/** The slice of librdkafka's native consumer API the tests use. */
+interface RdConsumer {
+  connect(opts: object, cb: (err: unknown) => void): void;
+  assign(parts: { topic: string; partition: number; offset: number }[]): void;
+  consume(n: number, cb: (err: unknown, msgs: RdMessage[]) => void): void;
+  disconnect(cb: () => void): void;
+}
+
+export interface RdMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  key?: Buffer | null;
+  value: Buffer | null;
+  timestamp: number;
+}
+
+/**
+ * Reads one partition from `offset` until a message at or past `lastOffset` with librdkafka
+ * 2.15's native consumer (assigned, no group commits), with `config` added to the consumer's
+ * (e.g. max.partition.fetch.bytes). Fails after `timeoutMs` saying how far it got.
+ */
+export async function rdkafkaReadPartition(brokers: string, topic: string, partition: number, offset: number, lastOffset: number, config: Record<string, string | number> = {}, timeoutMs = 30_000): Promise<RdMessage[]> {
+  const K = requireRdkafka() as { KafkaConsumer: new (c: object, t: object) => RdConsumer };
+  const consumer = new K.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': `read-${topic}-${partition}`, 'enable.auto.commit': false, ...config }, {});
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+  try {
+    consumer.assign([{ topic, partition, offset }]);
+    const got: RdMessage[] = [];
+    const deadline = Date.now() + timeoutMs;
+    while ((got.at(-1)?.offset ?? -1) < lastOffset) {
+      if (Date.now() > deadline) throw new Error(`librdkafka read ${got.length} messages of ${topic}-${partition} up to offset ${got.at(-1)?.offset ?? 'none'} (of ${lastOffset}) in ${timeoutMs} ms`);
+      const msgs = await new Promise<RdMessage[]>((resolve, reject) => consumer.consume(500, (err, m) => (err ? reject(err) : resolve(m))));
+      got.push(...msgs);
+    }
+    return got;
+  } finally {
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+}

@@ -30,6 +30,25 @@ function expectSaneLatency(l: { count: number; minMs: number; p50Ms: number; p90
   expect(l.maxMs).toBeGreaterThanOrEqual(l.p999Ms);
 }
 
+/** Resolves once the topic's high watermarks add up to `records` (bounded: fails after 20 s). */
+function waitForRecords(topic: string, records: number): Promise<void> {
+  const engine = env.broker.engine;
+  const total = () => engine.describeTopic(topic).partitions.reduce((n, p) => n + p.highWatermark, 0);
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      off();
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    };
+    const off = engine.onEndOffsetChange((t) => {
+      if (t === topic && total() >= records) done();
+    });
+    const timer = setTimeout(() => done(new Error(`${topic}: ${total()} of ${records} records after 20 s`)), 20_000);
+    if (engine.hasTopic(topic) && total() >= records) done();
+  });
+}
+
 describe('produce then consume', () => {
   it('consumes exactly the records and batch bytes produced (3 partitions, keyed, lz4, 2 producers)', async () => {
     const p = await runProduce({ bootstrap, topic: 'pc', partitions: 3, records: 5000, recordSizeBytes: 64, keyDistribution: { kind: 'uniform', keys: 100 }, compression: 'lz4', producers: 2, batchSizeBytes: 4096 });
@@ -68,6 +87,8 @@ describe('produce then consume', () => {
     const p = await runProduce({ bootstrap, topic: 'acks0', records: 2000, acks: 0, recordSizeBytes: 10 });
     expect(p.produce!.records).toBe(2000);
     expect(p.produce!.latencyMs).toBeNull();
+    // No acknowledgements: the produce can return before the broker has appended everything.
+    await waitForRecords('acks0', 2000);
     const c = await runConsume({ bootstrap, topic: 'acks0' });
     expect(c.consume!.records).toBe(2000);
   });

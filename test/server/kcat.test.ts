@@ -3,18 +3,11 @@
  * with each codec librdkafka offers us, and consume back. Skipped where kcat is not installed;
  * .ci/run installs it.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBroker } from '../helpers/broker.js';
+import { skipKcat } from '../helpers/tools.js';
 
-const hasKcat = (() => {
-  try {
-    execFileSync('kcat', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 let env: Awaited<ReturnType<typeof testBroker>>;
 
@@ -28,7 +21,7 @@ function kcat(args: string[], input?: string): Promise<{ stdout: string; stderr:
   });
 }
 
-describe.skipIf(!hasKcat)('kcat (librdkafka)', () => {
+describe.skipIf(skipKcat)('kcat (librdkafka)', () => {
   beforeAll(async () => {
     env = await testBroker({ defaultPartitions: 1 });
   });

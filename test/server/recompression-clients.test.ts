@@ -3,20 +3,13 @@
  * gzip / snappy / lz4 / uncompressed topic; the broker stores every batch in the topic's codec
  * (read back through the storage API); kafkajs and kcat consume the same records.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeflatedBatch, decodeBatch } from '../../src/format/index.js';
 import { testBroker } from '../helpers/broker.js';
+import { hasKcat, skipKcat } from '../helpers/tools.js';
 
-const hasKcat = (() => {
-  try {
-    execFileSync('kcat', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 let env: Awaited<ReturnType<typeof testBroker>>;
 let kafka: Kafka;
@@ -118,7 +111,7 @@ describe('kafkajs produces uncompressed, the topic stores its own codec', () => 
   }
 });
 
-describe.skipIf(!hasKcat)('kcat produces uncompressed, the topic stores its own codec', () => {
+describe.skipIf(skipKcat)('kcat produces uncompressed, the topic stores its own codec', () => {
   for (const codec of ['gzip', 'snappy', 'lz4'] as Codec[]) {
     it(`compression.type=${codec}`, async () => {
       const topic = `kcat-${codec}`;

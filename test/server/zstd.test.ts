@@ -5,7 +5,7 @@
  * batches by kcat, and librdkafka 2.15.1 (@confluentinc/kafka-javascript). kafkajs has no
  * built-in zstd and is not used here.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompressionCodec, DeflatedBatch, decodeBatch, encodeBatch, zstdBackend } from '../../src/format/index.js';
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
@@ -13,15 +13,8 @@ import type { Logger } from '../../src/logger.js';
 import { KafkaErrorCode } from '../../src/protocol/index.js';
 import { testBroker } from '../helpers/broker.js';
 import { rdkafka, requireRdkafka, skipRdkafka } from '../helpers/rdkafka.js';
+import { skipKcat } from '../helpers/tools.js';
 
-const hasKcat = (() => {
-  try {
-    execFileSync('kcat', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const ckjs = rdkafka;
 
@@ -139,7 +132,7 @@ function kcat(args: string[], input?: string): Promise<{ stdout: string; stderr:
   });
 }
 
-describe.skipIf(!hasKcat || zstdBackend === null)('kcat -z zstd (librdkafka 2.0.2)', () => {
+describe.skipIf(skipKcat || zstdBackend === null)('kcat -z zstd (librdkafka 2.0.2)', () => {
   it('produces zstd batches (stored as codec 4) and consumes the same records back', async () => {
     const lines = Array.from({ length: 200 }, (_, i) => `key${i % 5}:value-zstd-${i} ${'the same words again and again '.repeat(3).trim()}`);
     const p = await kcat(['-t', 'kcat-zstd', '-P', '-K:', '-z', 'zstd'], lines.join('\n') + '\n');
